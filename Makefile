@@ -1,0 +1,49 @@
+# Prenafit. `make run` starts the app; `make test` runs the whole test suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test lint format check-deploy bench clean
+
+$(VENV)/.created:
+	@python=$$(PYTHON="$(PYTHON)" bin/find-python) || exit 1; \
+	  echo "Creating $(VENV) with $$python"; \
+	  "$$python" -m venv $(VENV)
+	@touch $@
+
+$(VENV)/.runtime: $(VENV)/.created requirements.txt
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Prenafit is starting on http://127.0.0.1:$${WEB_PORT:-8000}/  (Ctrl-C stops everything)"
+	@echo "Log in as admin@prenafit.test, pt@prenafit.test or client@prenafit.test, password prenafit-demo"
+	@echo ""
+	$(VENV)/bin/honcho start
+
+test: $(VENV)/.dev
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-deploy: $(VENV)/.runtime
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(openssl rand -hex 40) \
+	  ALLOWED_HOSTS=prenafit.example DATABASE_URL=sqlite:///tmp-check.sqlite3 \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) .pytest_cache .broker celerybeat-schedule* .test-db.sqlite3*

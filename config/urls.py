@@ -1,0 +1,19 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+# The admin logs in through allauth, so throttling and two-factor sign-in apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Prenafit administration"
+admin.site.site_title = "Prenafit admin"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("users.urls")),
+    path("", include("programs.urls")),
+    path("", include("tracker.urls")),
+]

@@ -1,0 +1,45 @@
+"""A newcomer signs up, confirms her e-mail, and lands on her home page, in real Chromium."""
+
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE, assert_no_horizontal_scroll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_up_confirm_email_log_in_and_see_home(page, live_server, screenshot):
+    page.set_default_timeout(10_000)
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + "/")
+    assert_no_horizontal_scroll(page)
+    page.get_by_role("link", name="Sign up").first.click()
+
+    page.get_by_label("Email").fill("nora@example.test")
+    page.locator("#id_password1").fill("a-long-Passw0rd!")
+    page.get_by_label("Password (again)").fill("a-long-Passw0rd!")
+    page.get_by_label("Full name").fill("Nora Newcomer")
+    page.get_by_label("Time zone").select_option("Europe/Madrid")
+    screenshot("signup-phone")
+    page.get_by_role("button", name="Sign Up").click()
+
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm").click()
+
+    expect(page.get_by_role("heading", name="Hello, Nora")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    screenshot("client-home-phone")
+
+    # Log out, then log back in with the new account.
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("button", name="Log out").click()
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill("nora@example.test")
+    page.get_by_label("Password").fill("a-long-Passw0rd!")
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("heading", name="Hello, Nora")).to_be_visible()

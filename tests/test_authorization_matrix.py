@@ -1,0 +1,212 @@
+"""Every URL pattern, every actor: who may open what.
+
+The test lists every URL pattern from the resolver. A pattern with no row here fails
+`test_every_url_pattern_has_a_row`, so each new view must declare, for all six actors, what
+they get. Data that is not yours answers 404 (not 403), so ids cannot be probed.
+
+Expectations:
+  200 / 404 / 405 ...   that status code
+  LOGIN                 a redirect to the log-in page
+  ADMIN_LOGIN           a redirect to the admin's log-in page (non-staff in the admin)
+  REDIRECT              any other redirect
+  OK                    200 or a redirect that is not to a log-in page (for admin pages
+                        whose sample object may not exist)
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ACTORS = ("anonymous", "client", "other_client", "her_pt", "other_pt", "admin")
+LOGIN, ADMIN_LOGIN, REDIRECT, OK = "login", "admin-login", "redirect", "ok"
+
+
+@dataclass(frozen=True)
+class Row:
+    anonymous: object
+    client: object
+    other_client: object
+    her_pt: object
+    other_pt: object
+    admin: object
+    kwargs: dict = field(default_factory=dict)  # values may be callables of the cast
+    method: str = "get"
+
+    def expected(self, actor: str):
+        return getattr(self, actor)
+
+
+def everyone(value, **extra) -> Row:
+    return Row(value, value, value, value, value, value, **extra)
+
+
+def logged_in(value, anonymous=LOGIN, **extra) -> Row:
+    return Row(anonymous, value, value, value, value, value, **extra)
+
+
+def client_id(cast):
+    return cast.client.pk
+
+
+# A row per URL pattern (by name, or by route for unnamed patterns).
+MATRIX: dict[str, Row] = {
+    # --- project ---
+    "healthz": everyone(200),
+    "landing": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "home": logged_in(200),
+    "profile": logged_in(200),
+    # --- admin: staff only; everyone else is sent to the admin log-in ---
+    "admin:*": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK),
+    # The admin's log-in goes through allauth (throttling, 2FA); non-staff are refused.
+    "admin:login": Row(LOGIN, 403, 403, 403, 403, OK),
+    # Log-out takes POST only.
+    "admin:logout": Row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, 405),
+    # Needs query parameters naming a model admin and field; staff without them get 403.
+    "admin:autocomplete": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403),
+    # Users have no public page to "view on site".
+    "admin:view_on_site": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
+    "admin/(?P<url>.*)$": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
+    # --- accounts (allauth) ---
+    "account_login": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "account_signup": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "account_logout": Row(REDIRECT, 200, 200, 200, 200, 200),
+    "account_inactive": everyone(200),
+    "account_reauthenticate": logged_in(200),
+    "account_email": logged_in(200),
+    "account_email_verification_sent": everyone(200),
+    "account_change_password": logged_in(200),
+    "account_set_password": logged_in(REDIRECT),
+    "account_reset_password": everyone(200),
+    "account_reset_password_done": everyone(200),
+    "account_reset_password_from_key_done": everyone(200),
+    # Only meaningful in the middle of a log-in by code (not enabled): back to log-in.
+    "account_confirm_login_code": logged_in(REDIRECT),
+    "account_confirm_email": everyone(200, kwargs={"key": "not-a-real-key"}),
+    "account_reset_password_from_key": everyone(
+        200, kwargs={"uidb36": "zz", "key": "not-a-real-key"}
+    ),
+    "mfa_index": logged_in(200),
+    # The second step of a log-in; with no log-in under way, back to the first step.
+    "mfa_authenticate": logged_in(REDIRECT),
+    "mfa_reauthenticate": logged_in(REDIRECT),
+    # Turning on TOTP asks for the password again first.
+    "mfa_activate_totp": logged_in(REDIRECT),
+    # Nothing to turn off or view until TOTP is on.
+    "mfa_deactivate_totp": logged_in(404),
+    "mfa_view_recovery_codes": logged_in(404),
+    "mfa_generate_recovery_codes": logged_in(REDIRECT),
+    "mfa_download_recovery_codes": logged_in(404),
+}
+
+# Sample values for admin URL arguments: the target client's own records.
+ADMIN_SAMPLE_KWARGS = {
+    "object_id": client_id,
+    "id": client_id,
+    "app_label": lambda cast: "users",
+    "content_type_id": lambda cast: _user_content_type_id(),
+    "url": lambda cast: "no-such-page/",
+}
+
+
+def _user_content_type_id():
+    from django.contrib.contenttypes.models import ContentType
+
+    from users.models import User
+
+    return ContentType.objects.get_for_model(User).pk
+
+
+def _walk(patterns, namespace=None, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace
+            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(pattern.url_patterns, full_ns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            if pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            else:
+                name = None
+            yield name, route, namespace, pattern
+
+
+def all_patterns():
+    return list(_walk(get_resolver().url_patterns))
+
+
+def row_key(name, route, namespace):
+    if (name or route) in MATRIX:
+        return name or route
+    if namespace == "admin":
+        return "admin:*"
+    return name or route
+
+
+def test_every_url_pattern_has_a_row():
+    missing = sorted(
+        {
+            (name or route)
+            for name, route, namespace, _ in all_patterns()
+            if row_key(name, route, namespace) not in MATRIX
+        }
+    )
+    assert not missing, f"URL patterns with no authorization row: {missing}"
+
+
+def test_every_row_names_a_real_pattern():
+    keys = {row_key(n, r, ns) for n, r, ns, _ in all_patterns()}
+    stale = sorted(set(MATRIX) - keys)
+    assert not stale, f"Rows for URL patterns that no longer exist: {stale}"
+
+
+def _cases():
+    seen = set()
+    for name, route, namespace, _pattern in all_patterns():
+        key = row_key(name, route, namespace)
+        if key not in MATRIX or (name, route) in seen:
+            continue
+        seen.add((name, route))
+        for actor in ACTORS:
+            yield pytest.param(name, route, key, actor, id=f"{name or route}-{actor}")
+
+
+def _url_for(name, route, key, pattern_kwargs, cast):
+    row = MATRIX[key]
+    kwargs = {}
+    for arg in pattern_kwargs:
+        value = row.kwargs.get(arg) or ADMIN_SAMPLE_KWARGS.get(arg)
+        if value is None:
+            raise AssertionError(f"No sample value for {arg!r} of {name or route}")
+        kwargs[arg] = value(cast) if callable(value) else value
+    if name:
+        return reverse(name, kwargs=kwargs)
+    # Unnamed admin patterns (redirects to change pages, the catch-all).
+    path = "/" + route.replace("<path:object_id>", str(kwargs.get("object_id", "")))
+    return path.replace("(?P<url>.*)$", "no-such-page/")
+
+
+@pytest.mark.parametrize(("name", "route", "key", "actor"), list(_cases()))
+def test_authorization(client, cast, name, route, key, actor):
+    pattern = next(p for n, r, _, p in all_patterns() if n == name and r == route)
+    arg_names = list(pattern.pattern.converters) or list(pattern.pattern.regex.groupindex)
+    url = _url_for(name, route, key, arg_names, cast)
+    user = cast.user(actor)
+    if user is not None:
+        client.force_login(user)
+    row = MATRIX[key]
+    response = getattr(client, row.method)(url)
+    expected = row.expected(actor)
+    location = response.headers.get("Location", "")
+    got = f"{response.status_code} {location}".strip()
+    if expected == LOGIN:
+        assert response.status_code == 302 and "/accounts/login/" in location, got
+    elif expected == ADMIN_LOGIN:
+        assert response.status_code == 302 and "/admin/login/" in location, got
+    elif expected == REDIRECT:
+        assert response.status_code in (301, 302) and "/login/" not in location, got
+    elif expected == OK:
+        assert response.status_code in (200, 302) and "/login/" not in location, got
+    else:
+        assert response.status_code == expected, got

@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from users.selectors import active_link_for_client, linked_clients
+
+
+@require_GET
+def landing(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    return render(request, "landing.html")
+
+
+@login_required
+@require_GET
+def home(request):
+    """Each role's own home page."""
+    user = request.user
+    if user.is_staff and user.role != "pt":
+        return render(request, "users/admin_home.html")
+    if user.is_pending_pt:
+        return render(request, "users/pending_pt.html")
+    if user.is_active_pt:
+        clients = linked_clients(pt=user).order_by("full_name", "email")
+        return render(request, "tracker/pt_home.html", {"clients": clients})
+    return render(
+        request, "tracker/client_home.html", {"link": active_link_for_client(client=user)}
+    )

@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .timezones import is_valid_time_zone
+
+
+def validate_time_zone(value: str) -> None:
+    if not is_valid_time_zone(value):
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
+            raise ValueError("A superuser must have is_staff and is_superuser set.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in by e-mail. Clients and PTs by role; admins are staff."""
+
+    class Role(models.TextChoices):
+        CLIENT = "client", _("Client")
+        PT = "pt", _("Physical therapist")
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.CLIENT)
+    pt_approved = models.BooleanField(
+        _("PT approved"),
+        default=False,
+        help_text=_("A PT who signed up can see clients only once an admin approves her."),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == self.Role.CLIENT and not self.is_staff
+
+    @property
+    def is_active_pt(self) -> bool:
+        """A PT who may see her clients (approved, or created by an admin)."""
+        return self.role == self.Role.PT and self.pt_approved
+
+    @property
+    def is_pending_pt(self) -> bool:
+        return self.role == self.Role.PT and not self.pt_approved
+
+
+class CareLink(models.Model):
+    """A PT looks after a client. Unlinking ends the link (keeps the row and all history)."""
+
+    pt = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="client_links", limit_choices_to={"role": "pt"}
+    )
+    client = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="pt_links", limit_choices_to={"role": "client"}
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_pt_per_client",
+                violation_error_message=_("This client already has an active PT."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "active" if self.ended_at is None else "ended"
+        return f"{self.pt} → {self.client} ({state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    def clean(self) -> None:
+        if self.pt_id and self.pt.role != User.Role.PT:
+            raise ValidationError({"pt": _("Only a physical therapist can look after a client.")})
+        if self.client_id and self.client.role != User.Role.CLIENT:
+            raise ValidationError({"client": _("Only a client can be linked to a PT.")})
