@@ -45,3 +45,88 @@ class CareLinkFactory(factory.django.DjangoModelFactory):
 
     pt = factory.SubFactory(PTFactory)
     client = factory.SubFactory(ClientFactory)
+
+
+# --- programs -----------------------------------------------------------------------------
+
+from programs.models import (  # noqa: E402
+    Block,
+    Exercise,
+    Phase,
+    Prescription,
+    Program,
+    ProgramVersion,
+    SessionTemplate,
+)
+
+PHASE_WEEKS = [(17, 22), (23, 28), (29, 34), (35, 42)]
+BLOCK_PLAN = [
+    ("warm_up", 10),
+    ("aerobic", 25),
+    ("resistance", 15),
+    ("pelvic_floor", 5),
+    ("cool_down", 5),
+]
+
+
+class ExerciseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Exercise
+
+    slug = factory.Sequence(lambda n: f"exercise-{n}")
+    name = factory.Sequence(lambda n: f"Exercise {n}")
+    kind = Exercise.Kind.RESISTANCE
+    body_region = Exercise.Region.LOWER_BODY
+    equipment = "resistance band"
+    instructions = "Stand tall, move slowly, breathe out on the effort."
+
+
+def build_program_version(
+    *,
+    slug="test-program",
+    published=True,
+    templates_per_phase=3,
+    prescriptions_per_block=2,
+    phase_weeks=PHASE_WEEKS,
+) -> ProgramVersion:
+    """A small program with every level filled in (bulk-created, then published if asked)."""
+    program, _ = Program.objects.get_or_create(slug=slug, defaults={"name": f"Program {slug}"})
+    number = (
+        program.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    version = ProgramVersion.objects.create(program=program, number=number, label=f"{number}.0")
+    exercises = [ExerciseFactory() for _ in range(prescriptions_per_block)]
+    for p_order, (start, end) in enumerate(phase_weeks):
+        phase = Phase.objects.create(
+            version=version,
+            order=p_order,
+            name=f"Phase {p_order + 1}",
+            start_week=start,
+            end_week=end,
+        )
+        for t_order in range(templates_per_phase):
+            template = SessionTemplate.objects.create(
+                phase=phase, order=t_order, code="ABCDEFG"[t_order], name=f"Session {t_order}"
+            )
+            for b_order, (kind, minutes) in enumerate(BLOCK_PLAN):
+                block = Block.objects.create(
+                    template=template, order=b_order, kind=kind, minutes=minutes
+                )
+                Prescription.objects.bulk_create(
+                    Prescription(
+                        block=block,
+                        order=r,
+                        exercise=exercise,
+                        sets=2,
+                        reps=12,
+                        rpe_min=12,
+                        rpe_max=14,
+                    )
+                    for r, exercise in enumerate(exercises)
+                )
+    if published:
+        from programs.services import version_publish
+
+        version_publish(version=version)
+        version.refresh_from_db()
+    return version

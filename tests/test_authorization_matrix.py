@@ -56,6 +56,10 @@ MATRIX: dict[str, Row] = {
     "landing": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "home": logged_in(200),
     "profile": logged_in(200),
+    # --- public program pages ---
+    "programs:about": everyone(200),
+    "programs:exercise_list": everyone(200),
+    "programs:exercise_detail": everyone(200, kwargs={"slug": lambda cast: _exercise_slug()}),
     # --- admin: staff only; everyone else is sent to the admin log-in ---
     "admin:*": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK),
     # The admin's log-in goes through allauth (throttling, 2FA); non-staff are refused.
@@ -66,6 +70,10 @@ MATRIX: dict[str, Row] = {
     "admin:autocomplete": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403),
     # Users have no public page to "view on site".
     "admin:view_on_site": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
+    # Phases, templates and blocks are added on their parent's page, not on their own.
+    "admin:programs_phase_add": Row(*[ADMIN_LOGIN] * 5, 403),
+    "admin:programs_sessiontemplate_add": Row(*[ADMIN_LOGIN] * 5, 403),
+    "admin:programs_block_add": Row(*[ADMIN_LOGIN] * 5, 403),
     "admin/(?P<url>.*)$": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
     # --- accounts (allauth) ---
     "account_login": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
@@ -106,7 +114,20 @@ ADMIN_SAMPLE_KWARGS = {
     "app_label": lambda cast: "users",
     "content_type_id": lambda cast: _user_content_type_id(),
     "url": lambda cast: "no-such-page/",
+    "phase_id": lambda cast: _phase_id(),
 }
+
+
+def _phase_id():
+    from tests.factories import build_program_version
+
+    return build_program_version(templates_per_phase=1, prescriptions_per_block=1).phases.first().pk
+
+
+def _exercise_slug():
+    from tests.factories import ExerciseFactory
+
+    return ExerciseFactory().slug
 
 
 def _user_content_type_id():

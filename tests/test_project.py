@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from config.celery import app as celery_app
+from programs.models import ProgramVersion
 from users.models import CareLink, User
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -104,6 +105,7 @@ def test_seed_demo_creates_the_three_logins_and_is_idempotent(capsys):
     for email in ("admin@prenafit.test", "pt@prenafit.test", "client@prenafit.test"):
         assert email in out
     assert "prenafit-demo" in out
+    assert ProgramVersion.objects.filter(program__slug="aparicio2023", status="published").exists()
     admin = User.objects.get(email="admin@prenafit.test")
     assert admin.is_staff and admin.check_password("prenafit-demo")
 
@@ -112,6 +114,7 @@ def _demo_state():
     return (
         sorted(User.objects.values_list("email", "role", "is_staff", "pt_approved")),
         CareLink.objects.count(),
+        list(ProgramVersion.objects.values_list("program__slug", "number", "status")),
     )
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from programs.loaders import program_load, read_program_file, resolve_program_file
 from users.models import CareLink, User
 from users.services import care_link_create
 
@@ -46,8 +47,12 @@ def _demo_user(email: str, full_name: str, role: str, staff: bool) -> tuple[User
     return user, created
 
 
+DEMO_PROGRAM = "aparicio2023"
+
+
 @transaction.atomic
 def demo_seed() -> list[DemoLogin]:
+    program_load(read_program_file(resolve_program_file(DEMO_PROGRAM)))
     logins = []
     users = {}
     for email, full_name, role, staff in DEMO_ACCOUNTS:

@@ -1,0 +1,361 @@
+"""Program files: one YAML format to load (idempotently) and to export, byte for byte.
+
+Loading never changes a published version: an unchanged file changes nothing, a changed
+file becomes a new draft version, and the first load of a program publishes it."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import (
+    Block,
+    Evidence,
+    Exercise,
+    Phase,
+    Prescription,
+    Program,
+    ProgramVersion,
+    SciaticaSource,
+    SessionTemplate,
+)
+from .rules import PhaseRange, phase_coverage_errors, rpe_range_error
+from .services import _next_number, version_publish
+
+SCHEMA_VERSION = 1
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+EXERCISE_FIELDS = [
+    "slug",
+    "name",
+    "kind",
+    "body_region",
+    "equipment",
+    "instructions",
+    "safety_notes",
+    "supine",
+    "replace_from_week",
+    "replaced_by",
+    "sciatica_sources",
+    "evidence",
+    "source",
+]
+VERSION_FIELDS = [
+    "label",
+    "session_minutes",
+    "sessions_per_week",
+    "start_week",
+    "adherence_threshold_percent",
+    "weekly_minutes_target",
+    "notes",
+    "facts",
+]
+PHASE_FIELDS = ["name", "start_week", "end_week", "description", "evidence", "source"]
+TEMPLATE_FIELDS = ["code", "name", "description", "evidence", "source"]
+BLOCK_FIELDS = ["kind", "minutes", "notes", "evidence", "source"]
+PRESCRIPTION_FIELDS = [
+    "exercise",
+    "sets",
+    "reps",
+    "seconds",
+    "rest_seconds",
+    "rpe_min",
+    "rpe_max",
+    "hr_min_pct",
+    "hr_max_pct",
+    "load",
+    "cue",
+    "evidence",
+    "source",
+]
+
+
+class ProgramFileError(ValidationError):
+    pass
+
+
+@dataclass
+class LoadResult:
+    program: Program
+    version: ProgramVersion
+    outcome: str  # "unchanged", "published" (first load) or "draft" (a changed file)
+    exercises_created: int
+    exercises_updated: int
+
+
+def resolve_program_file(name: str) -> Path:
+    """A shipped program's slug (programs/data/<slug>.yaml) or the path of any file."""
+    shipped = DATA_DIR / f"{name}.yaml"
+    if shipped.is_file():
+        return shipped
+    path = Path(name)
+    if path.is_file():
+        return path
+    known = ", ".join(sorted(p.stem for p in DATA_DIR.glob("*.yaml")))
+    raise ProgramFileError(f"No shipped program “{name}” and no such file. Shipped: {known}.")
+
+
+def read_program_file(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProgramFileError(f"{path.name} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ProgramFileError(f"{path.name} does not hold a program.")
+    return data
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def _choices(values, where, key, allowed, errors):
+    if values.get(key) not in allowed:
+        errors.append(
+            f"{where}: {key} must be one of {', '.join(allowed)}; got {values.get(key)!r}."
+        )
+
+
+def validate_program_data(data: dict) -> list[str]:
+    errors: list[str] = []
+    if data.get("schema_version") != SCHEMA_VERSION:
+        return [f"schema_version must be {SCHEMA_VERSION}; got {data.get('schema_version')!r}."]
+    for section in ("program", "version", "exercises"):
+        if section not in data:
+            errors.append(f"Missing section “{section}”.")
+    if errors:
+        return errors
+    if not data["program"].get("slug"):
+        errors.append("program: slug is required.")
+    slugs = [e.get("slug") for e in data["exercises"]]
+    if len(slugs) != len(set(slugs)):
+        errors.append("exercises: every slug must be unique.")
+    known = set(slugs) | set(Exercise.objects.values_list("slug", flat=True))
+    evidence = Evidence.values
+    for exercise in data["exercises"]:
+        where = f"exercise {exercise.get('slug')}"
+        missing = [f for f in EXERCISE_FIELDS if f not in exercise]
+        if missing:
+            errors.append(f"{where}: missing {', '.join(missing)}.")
+            continue
+        _choices(exercise, where, "kind", Exercise.Kind.values, errors)
+        _choices(exercise, where, "body_region", Exercise.Region.values, errors)
+        _choices(exercise, where, "evidence", evidence, errors)
+        bad = set(exercise["sciatica_sources"] or []) - set(SciaticaSource.values)
+        if bad:
+            errors.append(f"{where}: unknown sciatica sources {sorted(bad)}.")
+        if exercise["replaced_by"] and exercise["replaced_by"] not in known:
+            errors.append(f"{where}: replaced_by names an unknown exercise.")
+    version = data["version"]
+    phases = version.get("phases") or []
+    errors += phase_coverage_errors(
+        PhaseRange(p.get("name", "?"), p.get("start_week", 0), p.get("end_week", 0)) for p in phases
+    )
+    for phase in phases:
+        for template in phase.get("templates") or []:
+            t_where = f"{phase.get('name')} / {template.get('code')}"
+            for block in template.get("blocks") or []:
+                _choices(block, t_where, "kind", Block.Kind.values, errors)
+                for rx in block.get("prescriptions") or []:
+                    r_where = f"{t_where} / {rx.get('exercise')}"
+                    if rx.get("exercise") not in known:
+                        errors.append(f"{r_where}: unknown exercise.")
+                    problem = rpe_range_error(rx.get("rpe_min"), rx.get("rpe_max"))
+                    if problem:
+                        errors.append(f"{r_where}: {problem}")
+                    if rx.get("reps") is None and rx.get("seconds") is None:
+                        errors.append(f"{r_where}: give reps or seconds.")
+    return errors
+
+
+def _content_hash(data: dict) -> str:
+    canonical = {"program": data["program"], "version": data["version"]}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+# --- loading ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def program_load(data: dict) -> LoadResult:
+    errors = validate_program_data(data)
+    if errors:
+        raise ProgramFileError(errors)
+    created, updated = _load_exercises(data["exercises"])
+    info = data["program"]
+    program, _ = Program.objects.get_or_create(slug=info["slug"], defaults={"name": info["name"]})
+    for field in ("name", "summary", "citation"):
+        setattr(program, field, info.get(field, ""))
+    program.full_clean()
+    program.save()
+
+    digest = _content_hash(data)
+    same = program.versions.filter(content_hash=digest).order_by("-number").first()
+    if same is not None:
+        return LoadResult(program, same, "unchanged", created, updated)
+    first_load = not program.versions.exists()
+    version = _create_version(program, data["version"], digest)
+    if first_load:
+        version_publish(version=version)
+        version.refresh_from_db()
+        return LoadResult(program, version, "published", created, updated)
+    return LoadResult(program, version, "draft", created, updated)
+
+
+def _load_exercises(rows: list[dict]) -> tuple[int, int]:
+    existing = {e.slug: e for e in Exercise.objects.all()}
+    created = updated = 0
+    plain_fields = [f for f in EXERCISE_FIELDS if f not in ("slug", "replaced_by")]
+    for row in rows:
+        exercise = existing.get(row["slug"])
+        values = {f: row[f] if row[f] is not None else _blank(f) for f in plain_fields}
+        if exercise is None:
+            exercise = Exercise(slug=row["slug"], **values)
+            exercise.save()
+            existing[row["slug"]] = exercise
+            created += 1
+        elif any(getattr(exercise, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(exercise, f, v)
+            exercise.save()
+            updated += 1
+    for row in rows:  # replacements once every exercise exists
+        exercise = existing[row["slug"]]
+        target = existing[row["replaced_by"]].pk if row["replaced_by"] else None
+        if exercise.replaced_by_id != target:
+            exercise.replaced_by_id = target
+            exercise.full_clean()
+            exercise.save(update_fields=["replaced_by"])
+    return created, updated
+
+
+def _blank(field: str):
+    return (
+        [] if field == "sciatica_sources" else ("" if field not in ("replace_from_week",) else None)
+    )
+
+
+def _create_version(program: Program, info: dict, digest: str) -> ProgramVersion:
+    version = ProgramVersion(
+        program=program,
+        number=_next_number(program.pk),
+        content_hash=digest,
+        **{f: info.get(f) if info.get(f) is not None else "" for f in VERSION_FIELDS},
+    )
+    version.full_clean()
+    version.save()
+    exercises = dict(Exercise.objects.values_list("slug", "pk"))
+    phases, templates, blocks, prescriptions = [], [], [], []
+    for p_order, p in enumerate(info["phases"]):
+        phases.append(Phase(version=version, order=p_order, **_pick(p, PHASE_FIELDS)))
+    Phase.objects.bulk_create(phases)
+    for phase, p in zip(phases, info["phases"], strict=True):
+        for t_order, t in enumerate(p.get("templates") or []):
+            templates.append(
+                (SessionTemplate(phase=phase, order=t_order, **_pick(t, TEMPLATE_FIELDS)), t)
+            )
+    SessionTemplate.objects.bulk_create([t for t, _ in templates])
+    for template, t in templates:
+        for b_order, b in enumerate(t.get("blocks") or []):
+            blocks.append((Block(template=template, order=b_order, **_pick(b, BLOCK_FIELDS)), b))
+    Block.objects.bulk_create([b for b, _ in blocks])
+    for block, b in blocks:
+        for r_order, r in enumerate(b.get("prescriptions") or []):
+            values = _pick(r, PRESCRIPTION_FIELDS)
+            values["exercise_id"] = exercises[values.pop("exercise")]
+            rx = Prescription(block=block, order=r_order, **values)
+            rx.full_clean(exclude=["block", "exercise"])
+            prescriptions.append(rx)
+    Prescription.objects.bulk_create(prescriptions)
+    return version
+
+
+def _pick(row: dict, fields: list[str]) -> dict:
+    text_fields = {"name", "description", "notes", "source", "load", "cue", "code", "evidence"}
+    values = {}
+    for f in fields:
+        value = row.get(f)
+        if value is None and f in text_fields:
+            value = ""
+        if value is None and f == "rest_seconds":
+            value = 0
+        values[f] = value
+    return values
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def program_export(*, program: Program, version: ProgramVersion) -> dict:
+    from .selectors import version_with_content
+
+    version = version_with_content(version_id=version.pk)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "program": {
+            "slug": program.slug,
+            "name": program.name,
+            "summary": program.summary,
+            "citation": program.citation,
+        },
+        "version": {
+            **{f: getattr(version, f) for f in VERSION_FIELDS},
+            "phases": [
+                {
+                    **{f: getattr(phase, f) for f in PHASE_FIELDS},
+                    "templates": [
+                        {
+                            **{f: getattr(t, f) for f in TEMPLATE_FIELDS},
+                            "blocks": [
+                                {
+                                    **{f: getattr(b, f) for f in BLOCK_FIELDS},
+                                    "prescriptions": [
+                                        {
+                                            **{
+                                                f: getattr(rx, f)
+                                                for f in PRESCRIPTION_FIELDS
+                                                if f != "exercise"
+                                            },
+                                            "exercise": rx.exercise.slug,
+                                        }
+                                        for rx in b.prescriptions.all()
+                                    ],
+                                }
+                                for b in t.blocks.all()
+                            ],
+                        }
+                        for t in phase.templates.all()
+                    ],
+                }
+                for phase in version.phases.all()
+            ],
+        },
+        "exercises": [
+            {
+                **{f: getattr(e, f) for f in EXERCISE_FIELDS if f != "replaced_by"},
+                "replaced_by": e.replaced_by.slug if e.replaced_by else None,
+            }
+            for e in Exercise.objects.select_related("replaced_by").order_by("slug")
+        ],
+    }
+
+
+def _reorder(data: dict) -> dict:
+    """Keys in the file's documented order (prescriptions start with their exercise)."""
+    for phase in data["version"]["phases"]:
+        for template in phase["templates"]:
+            for block in template["blocks"]:
+                block["prescriptions"] = [
+                    {f: rx[f] for f in PRESCRIPTION_FIELDS} for rx in block["prescriptions"]
+                ]
+    data["exercises"] = [{f: e[f] for f in EXERCISE_FIELDS} for e in data["exercises"]]
+    return data
+
+
+def dump_program(data: dict) -> str:
+    return yaml.safe_dump(
+        _reorder(data), sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )

@@ -1,0 +1,386 @@
+"""The exercise library and versioned programs: version -> phases -> session templates ->
+blocks -> prescriptions. A published version never changes; edits go to a draft version."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+FIRST_WEEK = 17
+LAST_WEEK = 42
+
+ERR_PUBLISHED_IMMUTABLE = (
+    "Version {number} of this program is published and cannot be changed. "
+    "Clone it as a new draft and edit the draft."
+)
+
+
+class Evidence(models.TextChoices):
+    PAPER = "paper", _("From the paper")
+    GUIDELINE = "guideline", _("From a guideline")
+    DEFAULT = "default", _("Protocol-like default")
+
+
+class SciaticaSource(models.TextChoices):
+    DISC = "disc", _("Lumbar disc")
+    TRIGGER_POINTS = "trigger_points", _("Trigger points (low back, buttock)")
+    PIRIFORMIS = "piriformis", _("Piriformis")
+    HAMSTRINGS = "hamstrings", _("Hamstrings")
+    TROCHANTERIC = "trochanteric", _("Greater trochanteric pain")
+
+
+class EvidenceMixin(models.Model):
+    evidence = models.CharField(
+        _("evidence"), max_length=10, choices=Evidence.choices, default=Evidence.DEFAULT
+    )
+    source = models.CharField(_("source note"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def validate_sciatica_sources(value) -> None:
+    allowed = set(SciaticaSource.values)
+    if not isinstance(value, list) or any(item not in allowed for item in value):
+        raise ValidationError(
+            _("Sciatica sources must be a list drawn from: %(allowed)s."),
+            params={"allowed": ", ".join(sorted(allowed))},
+        )
+
+
+class Exercise(EvidenceMixin):
+    class Kind(models.TextChoices):
+        AEROBIC = "aerobic", _("Aerobic")
+        RESISTANCE = "resistance", _("Resistance")
+        PELVIC_FLOOR = "pelvic_floor", _("Pelvic floor")
+        MOBILITY = "mobility", _("Mobility and stretching")
+        BREATHING = "breathing", _("Breathing")
+
+    class Region(models.TextChoices):
+        FULL_BODY = "full_body", _("Full body")
+        LOWER_BODY = "lower_body", _("Lower body")
+        UPPER_BODY = "upper_body", _("Upper body")
+        CORE = "core", _("Core")
+        PELVIC_FLOOR = "pelvic_floor", _("Pelvic floor")
+        BACK = "back", _("Back")
+        HIPS = "hips", _("Hips")
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    body_region = models.CharField(max_length=20, choices=Region.choices)
+    equipment = models.CharField(max_length=120, blank=True)
+    instructions = models.TextField()
+    safety_notes = models.TextField(blank=True)
+    supine = models.BooleanField(_("done lying on the back"), default=False)
+    replace_from_week = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)],
+        help_text=_("From this gestational week, use the replacement instead."),
+    )
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
+    sciatica_sources = models.JSONField(
+        default=list, blank=True, validators=[validate_sciatica_sources]
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:exercise_detail", args=[self.slug])
+
+    def clean(self) -> None:
+        if self.replace_from_week and not self.replaced_by_id:
+            raise ValidationError(
+                {"replaced_by": _("Name the exercise that replaces this one from that week.")}
+            )
+        if self.replaced_by_id and self.replaced_by_id == self.pk:
+            raise ValidationError({"replaced_by": _("An exercise cannot replace itself.")})
+
+    def sciatica_source_labels(self) -> list[str]:
+        labels = dict(SciaticaSource.choices)
+        return [str(labels.get(s, s)) for s in self.sciatica_sources]
+
+
+class Program(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    citation = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    label = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    cloned_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="clones"
+    )
+    session_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(10), MaxValueValidator(180)]
+    )
+    sessions_per_week = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    start_week = models.PositiveSmallIntegerField(
+        default=FIRST_WEEK, validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)]
+    )
+    adherence_threshold_percent = models.PositiveSmallIntegerField(
+        default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    weekly_minutes_target = models.PositiveSmallIntegerField(default=150)
+    notes = models.TextField(blank=True)
+    facts = models.JSONField(default=list, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="unique_version_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.name} v{self.number} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == self.Status.PUBLISHED:
+                raise ValidationError(ERR_PUBLISHED_IMMUTABLE.format(number=self.number))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise ValidationError(ERR_PUBLISHED_IMMUTABLE.format(number=self.number))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class VersionContent(models.Model):
+    """Base for everything inside a version: it refuses to change once the version is
+    published (the ORM save and delete paths check; bulk updates go through services)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self._check_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_editable()
+        return super().delete(*args, **kwargs)
+
+    def owning_version(self) -> ProgramVersion:
+        raise NotImplementedError
+
+    def _check_editable(self) -> None:
+        version = self.owning_version()
+        stored = ProgramVersion.objects.filter(pk=version.pk).values_list("status", flat=True)
+        if stored.first() == ProgramVersion.Status.PUBLISHED:
+            raise ValidationError(ERR_PUBLISHED_IMMUTABLE.format(number=version.number))
+
+
+class Phase(EvidenceMixin, VersionContent):
+    version = models.ForeignKey(ProgramVersion, on_delete=models.CASCADE, related_name="phases")
+    order = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=120)
+    start_week = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)]
+    )
+    end_week = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)],
+        help_text=_("Inclusive. The last phase ends at week 42 (until birth)."),
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["version", "start_week"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_week__lte=F("end_week")),
+                name="phase_start_not_after_end",
+                violation_error_message=_("A phase cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (weeks {self.start_week}-{self.end_week})"
+
+    def owning_version(self) -> ProgramVersion:
+        return self.version
+
+    def clean(self) -> None:
+        if self.start_week and self.end_week and self.start_week > self.end_week:
+            raise ValidationError(
+                _("Phase “%(name)s” ends (week %(end)s) before it starts (week %(start)s)."),
+                params={"name": self.name, "end": self.end_week, "start": self.start_week},
+            )
+
+
+class SessionTemplate(EvidenceMixin, VersionContent):
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="templates")
+    order = models.PositiveSmallIntegerField(default=0)
+    code = models.CharField(max_length=8, help_text=_("A, B, C... rotated through the week."))
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["phase", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "code"], name="unique_template_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+    def owning_version(self) -> ProgramVersion:
+        return self.phase.version
+
+
+class Block(EvidenceMixin, VersionContent):
+    class Kind(models.TextChoices):
+        WARM_UP = "warm_up", _("Warm-up")
+        AEROBIC = "aerobic", _("Aerobic")
+        RESISTANCE = "resistance", _("Resistance")
+        PELVIC_FLOOR = "pelvic_floor", _("Pelvic floor and mobility")
+        COOL_DOWN = "cool_down", _("Cool-down and stretching")
+
+    template = models.ForeignKey(SessionTemplate, on_delete=models.CASCADE, related_name="blocks")
+    order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["template", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.minutes} min)"
+
+    def owning_version(self) -> ProgramVersion:
+        return self.template.phase.version
+
+
+class Prescription(EvidenceMixin, VersionContent):
+    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="prescriptions")
+    order = models.PositiveSmallIntegerField(default=0)
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="prescriptions")
+    sets = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    reps = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    seconds = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7200)]
+    )
+    rest_seconds = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(600)])
+    rpe_min = models.PositiveSmallIntegerField(
+        _("RPE from"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(6), MaxValueValidator(20)],
+    )
+    rpe_max = models.PositiveSmallIntegerField(
+        _("RPE to"), null=True, blank=True, validators=[MinValueValidator(6), MaxValueValidator(20)]
+    )
+    hr_min_pct = models.PositiveSmallIntegerField(
+        _("% max HR from"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(100)],
+    )
+    hr_max_pct = models.PositiveSmallIntegerField(
+        _("% max HR to"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(100)],
+    )
+    load = models.CharField(max_length=120, blank=True)
+    cue = models.TextField(_("coaching cue"), blank=True)
+
+    class Meta:
+        ordering = ["block", "order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rpe_min__isnull=True) | Q(rpe_min__gte=6, rpe_min__lte=20),
+                name="rpe_min_on_borg_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(rpe_max__isnull=True) | Q(rpe_max__gte=6, rpe_max__lte=20),
+                name="rpe_max_on_borg_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(rpe_min__isnull=True)
+                | Q(rpe_max__isnull=True)
+                | Q(rpe_min__lte=F("rpe_max")),
+                name="rpe_min_not_above_max",
+                violation_error_message=_("The RPE range must run from low to high."),
+            ),
+            models.CheckConstraint(
+                condition=Q(hr_min_pct__isnull=True)
+                | Q(hr_max_pct__isnull=True)
+                | Q(hr_min_pct__lte=F("hr_max_pct")),
+                name="hr_min_not_above_max",
+                violation_error_message=_("The heart-rate range must run from low to high."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} {self.dose()}"
+
+    def owning_version(self) -> ProgramVersion:
+        return self.block.template.phase.version
+
+    def clean(self) -> None:
+        errors = {}
+        if self.rpe_min is not None and self.rpe_max is not None and self.rpe_min > self.rpe_max:
+            errors["rpe_max"] = _("The RPE range must run from low to high (6-20).")
+        if (
+            self.hr_min_pct is not None
+            and self.hr_max_pct is not None
+            and self.hr_min_pct > self.hr_max_pct
+        ):
+            errors["hr_max_pct"] = _("The heart-rate range must run from low to high.")
+        if self.reps is None and self.seconds is None:
+            errors["reps"] = _("Give either repetitions or a duration in seconds.")
+        if errors:
+            raise ValidationError(errors)
+
+    def dose(self) -> str:
+        """'3 x 12', '2 x 30 s' or '10 min', for people."""
+        sets = self.sets or 1
+        if self.reps:
+            return f"{sets} x {self.reps}"
+        if self.seconds:
+            if self.seconds >= 60 and self.seconds % 60 == 0 and sets == 1:
+                return f"{self.seconds // 60} min"
+            return f"{sets} x {self.seconds} s" if sets > 1 else f"{self.seconds} s"
+        return ""
