@@ -2,6 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from tracker.urls import root_urlpatterns
+
 from . import views
 
 # The admin logs in through allauth, so throttling and two-factor sign-in apply there too.
@@ -16,4 +18,5 @@ urlpatterns = [
     path("", include("users.urls")),
     path("", include("programs.urls")),
     path("", include("tracker.urls")),
+    *root_urlpatterns,
 ]

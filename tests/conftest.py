@@ -1,3 +1,4 @@
+import datetime as dt
 import os
 import shutil
 import socket
@@ -86,19 +87,57 @@ class Cast:
 
 @pytest.fixture
 def cast(db):
+    return make_cast()
+
+
+def make_cast() -> Cast:
+    """Two enrolled clients at week 24, each linked to her own PT, and an admin."""
+    from tests.factories import build_program_version, enrolled_client
+    from tracker.selectors import local_today
+
     her_pt = PTFactory(full_name="Her PT")
     other_pt = PTFactory(full_name="Other PT")
     client = ClientFactory(full_name="The Client")
     other_client = ClientFactory(full_name="Other Client")
     CareLinkFactory(pt=her_pt, client=client)
     CareLinkFactory(pt=other_pt, client=other_client)
-    return Cast(
+    version = build_program_version(
+        slug="aparicio2023", templates_per_phase=3, prescriptions_per_block=1
+    )
+    for who in (client, other_client):
+        today = local_today(who)
+        enrolled_client(
+            today=today, week=24, client=who, version=version, start=today - dt.timedelta(days=14)
+        )
+    cast = Cast(
         client=client,
         other_client=other_client,
         her_pt=her_pt,
         other_pt=other_pt,
         admin=AdminFactory(full_name="Site Admin"),
     )
+    cast.version = version
+    return cast
+
+
+def delete_cast(cast: Cast) -> None:
+    """Remove what make_cast created (for module-scoped casts, created outside a test's
+    rolled-back transaction)."""
+    from programs.models import Exercise, Program
+    from tracker.models import ScheduledSession, SessionLog
+    from users.models import User
+
+    users = [cast.client, cast.other_client, cast.her_pt, cast.other_pt, cast.admin]
+    SessionLog.objects.filter(client__in=users).delete()
+    ScheduledSession.objects.filter(client__in=users).delete()
+    User.objects.filter(pk__in=[u.pk for u in users]).delete()
+    exercise_ids = list(
+        Exercise.objects.filter(prescriptions__block__template__phase__version=cast.version)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    Program.objects.filter(pk=cast.version.program_id).delete()
+    Exercise.objects.filter(pk__in=exercise_ids).delete()
 
 
 @pytest.fixture(autouse=True)

@@ -130,3 +130,47 @@ def build_program_version(
         version_publish(version=version)
         version.refresh_from_db()
     return version
+
+
+# --- tracker ------------------------------------------------------------------------------
+
+import datetime as dt  # noqa: E402
+
+from tracker import services as tracker_services  # noqa: E402
+from tracker.models import ScreeningQuestion  # noqa: E402
+
+
+def all_no() -> dict[str, bool]:
+    return {key: False for key in ScreeningQuestion.objects.values_list("key", flat=True)}
+
+
+def enrolled_client(
+    *,
+    today: dt.date,
+    week: int = 24,
+    client=None,
+    version=None,
+    weekdays=(0, 2, 4),
+    start=None,
+    pt=None,
+):
+    """A client at `week`+0 on `today`, screened clear and enrolled (sessions from `start`,
+    default today). Returns the enrolment."""
+    client = client or ClientFactory()
+    if pt is not None:
+        CareLinkFactory(pt=pt, client=client)
+    version = version or build_program_version(slug="aparicio2023")
+    due = today + dt.timedelta(days=280 - 7 * week)
+    tracker_services.pregnancy_save(
+        client=client, due_date=due, lmp_date=None, birth_year=1992, today=today
+    )
+    tracker_services.screening_submit(client=client, answers=all_no(), today=today)
+    return tracker_services.enrolment_create(
+        client=client,
+        weekdays=list(weekdays),
+        start_time=dt.time(18, 0),
+        time_zone=client.time_zone,
+        today=today,
+        version=version,
+        start=start,
+    )

@@ -49,6 +49,10 @@ def client_id(cast):
     return cast.client.pk
 
 
+def session_id(cast):
+    return cast.client.scheduled_sessions.order_by("date").first().pk
+
+
 # A row per URL pattern (by name, or by route for unnamed patterns).
 MATRIX: dict[str, Row] = {
     # --- project ---
@@ -56,6 +60,28 @@ MATRIX: dict[str, Row] = {
     "landing": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "home": logged_in(200),
     "profile": logged_in(200),
+    # --- the client's own pages: 404 for every other role ---
+    "tracker:pregnancy": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:screening": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:screening_result": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:enrol": Row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404),  # both already enrolled
+    "tracker:week": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:calendar": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:session": Row(LOGIN, 200, 404, 404, 404, 404, kwargs={"session_id": session_id}),
+    "tracker:session_reschedule": Row(
+        LOGIN, REDIRECT, 404, 404, 404, 404, kwargs={"session_id": session_id}, method="post"
+    ),
+    "tracker:schedule": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:schedule_pause": Row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, method="post"),
+    "tracker:schedule_resume": Row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, method="post"),
+    "tracker:feed_regenerate": Row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, method="post"),
+    "tracker:birth": Row(LOGIN, 200, 200, 404, 404, 404),
+    # The calendar feed is public by its secret URL (phones subscribe without a session).
+    "tracker:calendar_feed": everyone(
+        200, kwargs={"token": lambda cast: cast.client.enrolment.feed_token}
+    ),
+    # --- a PT's pages about one client: her PT only ---
+    "tracker:pt_clearance": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
     # --- public program pages ---
     "programs:about": everyone(200),
     "programs:exercise_list": everyone(200),
@@ -74,6 +100,18 @@ MATRIX: dict[str, Row] = {
     "admin:programs_phase_add": Row(*[ADMIN_LOGIN] * 5, 403),
     "admin:programs_sessiontemplate_add": Row(*[ADMIN_LOGIN] * 5, 403),
     "admin:programs_block_add": Row(*[ADMIN_LOGIN] * 5, 403),
+    # Health records are written by the app, never added by hand in the admin.
+    **{
+        f"admin:tracker_{model}_add": Row(*[ADMIN_LOGIN] * 5, 403)
+        for model in (
+            "pregnancyprofile",
+            "screening",
+            "enrolment",
+            "scheduledsession",
+            "sessionlog",
+            "notification",
+        )
+    },
     "admin/(?P<url>.*)$": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
     # --- accounts (allauth) ---
     "account_login": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
@@ -196,6 +234,9 @@ def _cases():
 def _url_for(name, route, key, pattern_kwargs, cast):
     row = MATRIX[key]
     kwargs = {}
+    if name and name.startswith("admin:") and not name.startswith("admin:users_user"):
+        # Other admin objects: an id that does not exist (the admin says so and redirects).
+        row = Row(*[None] * 6, kwargs={"object_id": "999999", **row.kwargs})
     for arg in pattern_kwargs:
         value = row.kwargs.get(arg) or ADMIN_SAMPLE_KWARGS.get(arg)
         if value is None:
@@ -208,8 +249,20 @@ def _url_for(name, route, key, pattern_kwargs, cast):
     return path.replace("(?P<url>.*)$", "no-such-page/")
 
 
+@pytest.fixture(scope="module")
+def cast(django_db_setup, django_db_blocker):
+    """One cast for the whole matrix (each test's own changes are rolled back)."""
+    from tests.conftest import delete_cast, make_cast
+
+    with django_db_blocker.unblock():
+        made = make_cast()
+    yield made
+    with django_db_blocker.unblock():
+        delete_cast(made)
+
+
 @pytest.mark.parametrize(("name", "route", "key", "actor"), list(_cases()))
-def test_authorization(client, cast, name, route, key, actor):
+def test_authorization(client, db, cast, name, route, key, actor):
     pattern = next(p for n, r, _, p in all_patterns() if n == name and r == route)
     arg_names = list(pattern.pattern.converters) or list(pattern.pattern.regex.groupindex)
     url = _url_for(name, route, key, arg_names, cast)

@@ -1,5 +1,7 @@
-"""Demo data for `manage.py seed_demo`: stable logins, idempotent."""
+"""Demo data for `manage.py seed_demo`: stable logins, idempotent, relative to today."""
 
+import datetime as dt
+import random
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -9,6 +11,12 @@ from programs.loaders import program_load, read_program_file, resolve_program_fi
 from users.models import CareLink, User
 from users.services import care_link_create
 
+from . import services
+from .gestation import date_at
+from .models import Enrolment, ScheduledSession, ScreeningQuestion, SessionLog
+from .selectors import local_today
+
+DEMO_PROGRAM = "aparicio2023"
 DEMO_ACCOUNTS = [
     # email, full name, role, staff
     ("admin@prenafit.test", "Ana Admin", User.Role.CLIENT, True),
@@ -47,7 +55,57 @@ def _demo_user(email: str, full_name: str, role: str, staff: bool) -> tuple[User
     return user, created
 
 
-DEMO_PROGRAM = "aparicio2023"
+def _enrol_at_week(client: User, week: int, rng: random.Random) -> None:
+    """A client at `week`+0 today, enrolled since week 17, with a plausible history."""
+    if Enrolment.objects.filter(client=client).exists():
+        return
+    today = local_today(client)
+    due = today + dt.timedelta(days=280 - 7 * week)
+    services.pregnancy_save(
+        client=client, due_date=due, lmp_date=None, birth_year=1992, today=today
+    )
+    services.screening_submit(
+        client=client,
+        answers={key: False for key in ScreeningQuestion.objects.values_list("key", flat=True)},
+        today=today,
+    )
+    enrolment = services.enrolment_create(
+        client=client,
+        weekdays=[0, 2, 4],
+        start_time=dt.time(18, 0),
+        time_zone=client.time_zone,
+        today=today,
+        start=min(today, date_at(due, 17)),
+    )
+    logs = []
+    past = ScheduledSession.objects.filter(enrolment=enrolment, date__lt=today).order_by("date")
+    for session in past:
+        roll = rng.random()
+        if roll < 0.08:
+            continue  # missed: nothing logged
+        if roll < 0.16:
+            logs.append(
+                SessionLog(
+                    client=client,
+                    session=session,
+                    status=SessionLog.Status.SKIPPED,
+                    skip_reason=rng.choice(["time", "pain", "childcare"]),
+                    performed_on=session.date,
+                )
+            )
+            continue
+        partial = roll < 0.26
+        logs.append(
+            SessionLog(
+                client=client,
+                session=session,
+                status=SessionLog.Status.PARTIAL if partial else SessionLog.Status.COMPLETED,
+                performed_on=session.date,
+                minutes=rng.randint(30, 45) if partial else rng.randint(55, 62),
+                rpe=rng.randint(11, 14),
+            )
+        )
+    SessionLog.objects.bulk_create(logs)
 
 
 @transaction.atomic
@@ -58,9 +116,9 @@ def demo_seed() -> list[DemoLogin]:
     for email, full_name, role, staff in DEMO_ACCOUNTS:
         user, created = _demo_user(email, full_name, role, staff)
         users[email] = user
-        label = "admin" if staff else role
-        logins.append(DemoLogin(email=email, role=label, created=created))
+        logins.append(DemoLogin(email=email, role="admin" if staff else role, created=created))
     pt, client = users["pt@prenafit.test"], users["client@prenafit.test"]
     if not CareLink.objects.filter(client=client, ended_at__isnull=True).exists():
         care_link_create(pt=pt, client=client)
+    _enrol_at_week(client, 24, random.Random(24))  # noqa: S311 - demo data, not security
     return logins

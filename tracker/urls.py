@@ -1,8 +1,34 @@
 from django.urls import path
 
 from . import views
+from .views import client, feed, pt
+
+app_name = "tracker"
 
 urlpatterns = [
+    path("me/pregnancy/", client.pregnancy_edit, name="pregnancy"),
+    path("me/screening/", client.screening, name="screening"),
+    path("me/screening/result/", client.screening_result, name="screening_result"),
+    path("me/enrol/", client.enrol, name="enrol"),
+    path("me/week/", client.week, name="week"),
+    path("me/calendar/", client.calendar, name="calendar"),
+    path("me/sessions/<int:session_id>/", client.session_detail, name="session"),
+    path(
+        "me/sessions/<int:session_id>/reschedule/",
+        client.session_reschedule,
+        name="session_reschedule",
+    ),
+    path("me/schedule/", client.schedule_settings, name="schedule"),
+    path("me/schedule/pause/", client.schedule_pause, name="schedule_pause"),
+    path("me/schedule/resume/", client.schedule_resume, name="schedule_resume"),
+    path("me/schedule/calendar-link/", client.feed_regenerate, name="feed_regenerate"),
+    path("me/birth/", client.birth, name="birth"),
+    path("calendar/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
+    path("pt/clients/<int:client_id>/clearance/", pt.clearance, name="pt_clearance"),
+]
+
+# Landing and home keep their plain names (used by settings and every template).
+root_urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
 ]

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from tracker.selectors import client_home, local_today
 from users.selectors import active_link_for_client, linked_clients
 
 
@@ -22,8 +23,10 @@ def home(request):
     if user.is_pending_pt:
         return render(request, "users/pending_pt.html")
     if user.is_active_pt:
-        clients = linked_clients(pt=user).order_by("full_name", "email")
+        clients = linked_clients(pt=user).select_related("enrolment").order_by("full_name", "email")
         return render(request, "tracker/pt_home.html", {"clients": clients})
-    return render(
-        request, "tracker/client_home.html", {"link": active_link_for_client(client=user)}
-    )
+    today = local_today(user)
+    context = client_home(user, today)
+    context["today"] = today
+    context["link"] = active_link_for_client(client=user)
+    return render(request, "tracker/client_home.html", context)

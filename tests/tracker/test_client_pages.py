@@ -1,0 +1,260 @@
+"""The client's pages through the test client: forms, refusals, states, feed, query counts."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from icalendar import Calendar
+
+from tests.factories import (
+    CareLinkFactory,
+    ClientFactory,
+    PTFactory,
+    build_program_version,
+    enrolled_client,
+)
+from tracker import services
+from tracker.models import Enrolment, PregnancyProfile, ScheduledSession, Screening
+from tracker.selectors import local_today
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def version():
+    return build_program_version(slug="aparicio2023")
+
+
+def test_new_client_goes_from_due_date_to_screen_to_enrolment(client, version):
+    user = ClientFactory()
+    client.force_login(user)
+    today = local_today(user)
+    assert "Enter your due date" in client.get(reverse("home")).content.decode()
+
+    due = today + dt.timedelta(days=280 - 7 * 20)
+    response = client.post(reverse("tracker:pregnancy"), {"due_date": due.isoformat()})
+    assert response["Location"] == reverse("tracker:screening")
+
+    from tracker.models import ScreeningQuestion
+
+    answers = {q.key: "no" for q in ScreeningQuestion.objects.all()}
+    response = client.post(reverse("tracker:screening"), answers, follow=True)
+    assert "Nothing in your answers stands in the way" in response.content.decode()
+
+    response = client.post(
+        reverse("tracker:enrol"),
+        {
+            "weekdays": ["0", "1", "4"],
+            "start_time": "07:30",
+            "time_zone": "Europe/Madrid",
+            "version": version.pk,
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "You are enrolled" in page
+    assert "Monday and Tuesday are back to back" in page  # a warning, not a refusal
+    enrolment = Enrolment.objects.get(client=user)
+    assert enrolment.weekdays == [0, 1, 4] and enrolment.start_time == dt.time(7, 30)
+
+
+def test_a_due_date_in_the_past_is_refused_next_to_the_field(client):
+    user = ClientFactory()
+    client.force_login(user)
+    response = client.post(reverse("tracker:pregnancy"), {"due_date": "2020-01-01"})
+    assert response.status_code == 200
+    assert "Your due date is in the past" in str(response.context["form"].errors["due_date"])
+    assert not PregnancyProfile.objects.filter(client=user).exists()
+
+
+def test_an_unanswered_screen_question_is_refused_next_to_it(client):
+    user = ClientFactory()
+    client.force_login(user)
+    response = client.post(reverse("tracker:screening"), {"anaemia": "no"})
+    assert response.status_code == 200
+    assert "Answer yes or no." in str(response.context["form"].errors["placenta_previa"])
+    assert not Screening.objects.filter(client=user).exists()
+
+
+def test_enrolment_needs_exactly_three_days(client, version):
+    user = ClientFactory()
+    client.force_login(user)
+    today = local_today(user)
+    client.post(
+        reverse("tracker:pregnancy"), {"due_date": (today + dt.timedelta(days=150)).isoformat()}
+    )
+    from tracker.models import ScreeningQuestion
+
+    client.post(
+        reverse("tracker:screening"), {q.key: "no" for q in ScreeningQuestion.objects.all()}
+    )
+    response = client.post(
+        reverse("tracker:enrol"),
+        {"weekdays": ["0", "2"], "start_time": "18:00", "time_zone": "UTC", "version": version.pk},
+    )
+    assert "Choose exactly three days a week." in str(response.context["form"].errors["weekdays"])
+    assert not Enrolment.objects.filter(client=user).exists()
+
+
+def test_home_shows_todays_session_block_by_block_with_heart_rate_in_bpm(client, version):
+    user = ClientFactory()
+    today = local_today(user)
+    enrolled_client(
+        today=today, week=24, client=user, version=version, weekdays=_three_days_with(today)
+    )
+    client.force_login(user)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert "Today: session" in page
+    assert "Warm-up" in page and "Cool-down and stretching" in page
+    assert "Effort 12-14 on the 6-20 scale" in page
+
+
+def _three_days_with(day):
+    d = day.weekday()
+    return sorted({d, (d + 2) % 7, (d + 4) % 7})
+
+
+def test_home_before_week_17_says_when_the_program_starts(client, version):
+    user = ClientFactory()
+    today = local_today(user)
+    enrolled_client(today=today, week=12, client=user, version=version)
+    client.force_login(user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Your program starts at week 17" in page and "in 35 days" in page
+
+
+def test_pending_clearance_is_shown_on_home(client, version):
+    user = ClientFactory()
+    pt = PTFactory()
+    CareLinkFactory(pt=pt, client=user)
+    today = local_today(user)
+    enrolment = enrolled_client(today=today, week=24, client=user, version=version)
+    Enrolment.objects.filter(pk=enrolment.pk).update(status="pending_clearance")
+    client.force_login(user)
+    assert "waits for clearance" in client.get(reverse("home")).content.decode()
+
+
+def test_a_client_cannot_open_another_clients_session(client, version):
+    mine = enrolled_client(today=TODAY, client=ClientFactory(), version=version)
+    theirs = enrolled_client(today=TODAY, client=ClientFactory(), version=version)
+    client.force_login(mine.client)
+    other_session = theirs.sessions.first()
+    assert client.get(reverse("tracker:session", args=[other_session.pk])).status_code == 404
+    response = client.post(
+        reverse("tracker:session_reschedule", args=[other_session.pk]), {"date": "2030-01-01"}
+    )
+    assert response.status_code == 404
+    assert ScheduledSession.objects.get(pk=other_session.pk).date == other_session.date
+
+
+def test_rescheduling_from_the_session_page_confirms_and_refuses_past_dates(client, version):
+    user = ClientFactory()
+    today = local_today(user)
+    enrolment = enrolled_client(today=today, client=user, version=version)
+    session = enrolment.sessions.filter(date__gt=today).order_by("date").first()
+    client.force_login(user)
+
+    past = client.post(
+        reverse("tracker:session_reschedule", args=[session.pk]),
+        {"date": "2020-01-01"},
+        follow=True,
+    )
+    assert "You cannot move a session into the past." in past.content.decode()
+
+    free_day = next(
+        session.date + dt.timedelta(days=n)
+        for n in range(1, 7)
+        if (session.date + dt.timedelta(days=n)).weekday() not in enrolment.weekdays
+    )
+    moved = client.post(
+        reverse("tracker:session_reschedule", args=[session.pk]),
+        {"date": free_day.isoformat()},
+        follow=True,
+    )
+    assert "Session moved to" in moved.content.decode()
+    session.refresh_from_db()
+    assert session.date == free_day
+
+
+def test_calendar_feed_has_one_event_per_active_session_and_dies_when_regenerated(client, version):
+    user = ClientFactory()
+    today = local_today(user)
+    enrolment = enrolled_client(today=today, client=user, version=version)
+    session = enrolment.sessions.order_by("date").first()
+    services.session_reschedule(
+        session=session, new_date=session.date + dt.timedelta(days=1), today=today
+    )
+    cancelled = enrolment.sessions.order_by("-date").first()
+    ScheduledSession.objects.filter(pk=cancelled.pk).update(status="cancelled")
+    old_url = reverse("tracker:calendar_feed", args=[enrolment.feed_token])
+
+    response = client.get(old_url)
+    assert response["Content-Type"].startswith("text/calendar")
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    active = enrolment.sessions.filter(status="scheduled")
+    assert len(events) == active.count()
+    by_uid = {str(e["UID"]): e for e in events}
+    moved = by_uid[f"{session.uid}@prenafit"]
+    assert int(moved["SEQUENCE"]) == 1
+    assert moved.decoded("DTSTART").date() == session.date + dt.timedelta(days=1)
+    assert f"{cancelled.uid}@prenafit" not in by_uid
+    assert moved.walk("VALARM")[0].decoded("TRIGGER") == dt.timedelta(minutes=-60)
+
+    client.force_login(user)
+    client.post(reverse("tracker:feed_regenerate"))
+    assert client.get(old_url).status_code == 404
+    enrolment.refresh_from_db()
+    assert (
+        client.get(reverse("tracker:calendar_feed", args=[enrolment.feed_token])).status_code == 200
+    )
+
+
+def test_pt_records_clearance_for_her_client_only(client, version):
+    pt, other_pt = PTFactory(), PTFactory()
+    user = ClientFactory()
+    CareLinkFactory(pt=pt, client=user)
+    today = local_today(user)
+    enrolment = enrolled_client(today=today, client=user, version=version)
+    from tracker.models import ScreeningQuestion
+
+    answers = {q.key: False for q in ScreeningQuestion.objects.all()} | {"anaemia": True}
+    services.screening_submit(client=user, answers=answers, today=today)  # pauses
+
+    client.force_login(other_pt)
+    url = reverse("tracker:pt_clearance", args=[user.pk])
+    assert client.post(url, {"provider": "Dr X"}).status_code == 404
+
+    client.force_login(pt)
+    assert "Have you been told you have anaemia?" in client.get(url).content.decode()
+    response = client.post(
+        url, {"provider": "Dr Ruiz, midwife", "note": "OK to exercise"}, follow=True
+    )
+    assert "Clearance recorded" in response.content.decode()
+    enrolment.refresh_from_db()
+    assert enrolment.status == Enrolment.Status.ACTIVE
+
+
+@pytest.mark.parametrize("url_name", ["tracker:calendar", "tracker:week", "home"])
+def test_client_pages_run_a_bounded_number_of_queries(
+    client, version, url_name, django_assert_max_num_queries
+):
+    short = ClientFactory()
+    today = local_today(short)
+    enrolled_client(today=today, week=40, client=short, version=version)
+    long = ClientFactory()
+    enrolled_client(
+        today=today, week=24, client=long, version=version, start=today - dt.timedelta(days=49)
+    )
+    for _ in range(10):
+        enrolled_client(today=today, client=ClientFactory(), version=version)
+
+    client.force_login(short)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(reverse(url_name)).status_code == 200
+    client.force_login(long)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse(url_name)).status_code == 200

@@ -1,0 +1,198 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from programs.admin import ProgramVersionAdmin
+from programs.models import ProgramVersion
+from programs.selectors import current_version
+
+from . import services
+from .models import (
+    Clearance,
+    Enrolment,
+    Notification,
+    PregnancyProfile,
+    ScheduledSession,
+    Screening,
+    ScreeningQuestion,
+    SessionLog,
+)
+from .selectors import local_today
+
+
+@admin.register(ScreeningQuestion)
+class ScreeningQuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "kind", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["text", "key"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Health records are written by the app; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PregnancyProfile)
+class PregnancyProfileAdmin(ReadOnlyAdmin):
+    list_display = ["client", "due_date", "birth_date"]
+    search_fields = ["client__email", "client__full_name"]
+    list_select_related = ["client"]
+
+
+@admin.register(Screening)
+class ScreeningAdmin(ReadOnlyAdmin):
+    list_display = ["client", "submitted_at", "result"]
+    list_filter = ["result"]
+    search_fields = ["client__email", "client__full_name"]
+    list_select_related = ["client"]
+
+
+@admin.register(Clearance)
+class ClearanceAdmin(admin.ModelAdmin):
+    list_display = ["client", "provider", "recorded_by", "recorded_at"]
+    search_fields = ["client__email", "client__full_name", "provider"]
+    readonly_fields = ["recorded_by", "recorded_at", "screening"]
+    fields = ["client", "provider", "note", "screening", "recorded_by", "recorded_at"]
+    autocomplete_fields = ["client"]
+    list_select_related = ["client", "recorded_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the enrolment starts (or resumes) like it does for a PT.
+        from django.core.exceptions import ValidationError
+
+        try:
+            created = services.clearance_record(
+                client=obj.client,
+                recorded_by=request.user,
+                provider=obj.provider,
+                note=obj.note,
+                today=local_today(obj.client),
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        obj.pk = created.pk
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["client", "program_version", "status", "created_at"]
+    list_filter = ["status", "program_version__program"]
+    search_fields = ["client__email", "client__full_name"]
+    list_select_related = ["client", "program_version__program"]
+    readonly_fields = [
+        "client",
+        "program_version",
+        "weekdays",
+        "start_time",
+        "time_zone",
+        "status",
+        "pause_reason",
+        "paused_by",
+        "paused_at",
+        "created_at",
+        "ended_at",
+    ]
+    exclude = ["feed_token"]
+    actions = ["move_to_current_version"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Move future unlogged sessions to the program's current version"))
+    def move_to_current_version(self, request, queryset):
+        moved = 0
+        for enrolment in queryset.select_related("program_version__program", "client"):
+            target = current_version(program=enrolment.program_version.program)
+            if target is None or target.pk == enrolment.program_version_id:
+                continue
+            if enrolment.status == Enrolment.Status.COMPLETED:
+                continue
+            services.schedule_move_to_version(
+                enrolment=enrolment, version=target, today=local_today(enrolment.client)
+            )
+            moved += 1
+        self.message_user(
+            request,
+            _("%(n)d client(s) moved; logged sessions were kept as they are.") % {"n": moved},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ScheduledSession)
+class ScheduledSessionAdmin(ReadOnlyAdmin):
+    list_display = ["date", "client", "template", "gestational_week", "status", "version"]
+    list_filter = ["status", "version__program"]
+    search_fields = ["client__email", "client__full_name"]
+    date_hierarchy = "date"
+    list_select_related = ["client", "template", "version__program"]
+
+
+@admin.register(SessionLog)
+class SessionLogAdmin(ReadOnlyAdmin):
+    list_display = ["performed_on", "client", "status", "flagged"]
+    list_filter = ["status", "flagged"]
+    search_fields = ["client__email", "client__full_name"]
+    list_select_related = ["client"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "urgent", "read_at"]
+    list_filter = ["kind", "urgent"]
+    search_fields = ["recipient__email", "title"]
+    list_select_related = ["recipient"]
+
+
+# Program versions, with how many clients each one serves and an action to move them on.
+admin.site.unregister(ProgramVersion)
+
+
+@admin.register(ProgramVersion)
+class ProgramVersionWithClientsAdmin(ProgramVersionAdmin):
+    list_display = [*ProgramVersionAdmin.list_display, "client_count"]
+    actions = [*ProgramVersionAdmin.actions, "move_clients_here"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_clients=Count("enrolments", distinct=True))
+
+    @admin.display(description=_("clients enrolled"), ordering="n_clients")
+    def client_count(self, obj):
+        return obj.n_clients
+
+    @admin.action(description=_("Move enrolled clients' future unlogged sessions to this version"))
+    def move_clients_here(self, request, queryset):
+        for version in queryset:
+            if not version.is_published:
+                self.message_user(
+                    request,
+                    _("Version %(n)s is a draft: publish it first.") % {"n": version.number},
+                    messages.ERROR,
+                )
+                continue
+            enrolments = (
+                Enrolment.objects.filter(program_version__program=version.program)
+                .exclude(status=Enrolment.Status.COMPLETED)
+                .exclude(program_version=version)
+            )
+            moved = 0
+            for enrolment in enrolments.select_related("client"):
+                services.schedule_move_to_version(
+                    enrolment=enrolment, version=version, today=local_today(enrolment.client)
+                )
+                moved += 1
+            self.message_user(
+                request,
+                _("%(n)d client(s) moved to version %(v)s; logged sessions were kept.")
+                % {"n": moved, "v": version.number},
+                messages.SUCCESS,
+            )

@@ -1,0 +1,251 @@
+"""A client's pregnancy, safety screening, enrolment and schedule, and what she logs."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Phase, ProgramVersion, SessionTemplate
+from users.models import validate_time_zone
+
+User = settings.AUTH_USER_MODEL
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PregnancyProfile(models.Model):
+    client = models.OneToOneField(User, on_delete=models.CASCADE, related_name="pregnancy")
+    due_date = models.DateField(_("estimated due date"))
+    lmp_date = models.DateField(_("first day of last period"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("your year of birth"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1950), MaxValueValidator(2020)],
+        help_text=_("Optional: used to compute your heart-rate range (220 minus your age)."),
+    )
+    birth_date = models.DateField(_("date of the birth"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Pregnancy of {self.client} (due {self.due_date})"
+
+
+class ScreeningQuestion(models.Model):
+    """Pre-participation screen questions (ACOG 804 / Canadian 2019), editable by admins."""
+
+    class Kind(models.TextChoices):
+        ABSOLUTE = "absolute", _("Absolute contraindication")
+        RELATIVE = "relative", _("Relative contraindication")
+
+    key = models.SlugField(max_length=60, unique=True)
+    text = models.CharField(max_length=300)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "key"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Screening(models.Model):
+    class Result(models.TextChoices):
+        CLEARED = "cleared", _("No contraindication")
+        PENDING_CLEARANCE = "pending_clearance", _("Needs clearance from a care provider")
+        BLOCKED = "blocked", _("Absolute contraindication")
+
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="screenings")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    answers = models.JSONField(default=dict)  # {question key: bool}
+    positive_keys = models.JSONField(default=list)
+    result = models.CharField(max_length=20, choices=Result.choices)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        get_latest_by = ["submitted_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Screening of {self.client} on {self.submitted_at:%Y-%m-%d}: {self.result}"
+
+
+class Clearance(models.Model):
+    """A care provider's clearance to exercise, recorded by her PT or an admin."""
+
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="clearances")
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="clearances")
+    provider = models.CharField(
+        _("cleared by (care provider)"), max_length=200, help_text=_("Name and role.")
+    )
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Clearance for {self.client} by {self.provider}"
+
+
+class Enrolment(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PENDING_CLEARANCE = "pending_clearance", _("Waiting for clearance")
+        PAUSED = "paused", _("Paused")
+        COMPLETED = "completed", _("Completed")
+
+    client = models.OneToOneField(User, on_delete=models.CASCADE, related_name="enrolment")
+    program_version = models.ForeignKey(
+        ProgramVersion, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    weekdays = models.JSONField(default=list)  # 0 = Monday ... 6 = Sunday
+    start_time = models.TimeField()
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    reminder_lead_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MaxValueValidator(24 * 60)]
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    pause_reason = models.CharField(max_length=200, blank=True)
+    paused_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Enrolment of {self.client} ({self.get_status_display()})"
+
+    @property
+    def can_train(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class ScheduledSession(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="sessions")
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="scheduled_sessions")
+    date = models.DateField()
+    start_time = models.TimeField()
+    gestational_week = models.PositiveSmallIntegerField()
+    version = models.ForeignKey(
+        ProgramVersion, on_delete=models.PROTECT, related_name="scheduled_sessions"
+    )
+    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="+")
+    template = models.ForeignKey(SessionTemplate, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    cancel_reason = models.CharField(max_length=100, blank=True)
+    original_date = models.DateField(null=True, blank=True)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0)  # iCalendar SEQUENCE: bumped on changes
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        indexes = [
+            models.Index(fields=["client", "date"]),
+            models.Index(fields=["status", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.template.code} for {self.client_id}"
+
+
+class SessionLog(models.Model):
+    """What the client did. One per scheduled session (or none: an unscheduled extra one)."""
+
+    class Status(models.TextChoices):
+        COMPLETED = "completed", _("Completed")
+        PARTIAL = "partial", _("Partly done")
+        SKIPPED = "skipped", _("Skipped")
+
+    class SkipReason(models.TextChoices):
+        TIME = "time", _("No time")
+        PAIN = "pain", _("Pain")
+        ILLNESS = "illness", _("Illness")
+        CHILDCARE = "childcare", _("Childcare")
+        OTHER = "other", _("Other")
+
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_logs")
+    session = models.OneToOneField(
+        ScheduledSession, on_delete=models.PROTECT, null=True, blank=True, related_name="log"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    skip_reason = models.CharField(max_length=10, choices=SkipReason.choices, blank=True)
+    performed_on = models.DateField(_("date"))
+    minutes = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(240)])
+    rpe = models.PositiveSmallIntegerField(
+        _("effort (Borg 6-20)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(6), MaxValueValidator(20)],
+    )
+    avg_heart_rate = models.PositiveSmallIntegerField(
+        _("average heart rate"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(40), MaxValueValidator(220)],
+    )
+    notes = models.TextField(blank=True)
+    warning_signs = models.JSONField(default=list, blank=True)
+    flagged = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-performed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rpe__isnull=True) | Q(rpe__gte=6, rpe__lte=20), name="log_rpe_on_borg"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.performed_on} {self.status} by {self.client_id}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (the e-mail side is the reminders' job)."""
+
+    class Kind(models.TextChoices):
+        SCREENING_BLOCKED = "screening_blocked", _("Screening: absolute contraindication")
+        SCREENING_PENDING = "screening_pending", _("Screening: clearance needed")
+        WARNING_SIGN = "warning_sign", _("Warning sign logged")
+        LEG_WEAKNESS = "leg_weakness", _("New leg weakness")
+        GENERAL = "general", _("General")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    about_client = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,455 @@
+"""Every write about a client's pregnancy, screening, enrolment and schedule.
+
+Never lose logged data: schedule changes touch only future sessions without a log; the
+birth cancels (keeps) later sessions; nothing here deletes a log."""
+
+import datetime as dt
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from programs.models import ProgramVersion
+from programs.selectors import current_version_by_slug
+from users.selectors import active_link_for_client
+
+from .gestation import date_at, due_date_from_lmp, due_date_problem
+from .models import (
+    Clearance,
+    Enrolment,
+    Notification,
+    PregnancyProfile,
+    ScheduledSession,
+    Screening,
+    ScreeningQuestion,
+    SessionLog,
+)
+from .schedule import plan_sessions, same_week, weekdays_problem
+from .selectors import version_phase_slots
+
+DEFAULT_PROGRAM = "aparicio2023"
+
+ERR_NO_DATE = "Enter your due date or the first day of your last period."
+ERR_BOTH_DATES = "Enter either your due date or the first day of your last period, not both."
+ERR_NO_PREGNANCY = "Tell us your due date first."
+ERR_NO_SCREENING = "Complete the safety screen first."
+ERR_SCREEN_BLOCKED = (
+    "Your safety screen found a reason not to exercise in this program. "
+    "Please talk to your obstetric care provider."
+)
+ERR_ALREADY_ENROLLED = "You are already enrolled."
+ERR_NO_PROGRAM = "No published program is available yet."
+ERR_VERSION_NOT_PUBLISHED = "Only a published program version can be used."
+ERR_MISSING_ANSWERS = "Answer every question (yes or no)."
+ERR_NOT_PENDING = "There is no screening result waiting for clearance."
+ERR_RESCHEDULE_PAST = "You cannot move a session into the past."
+ERR_RESCHEDULE_LOGGED = "This session is already logged; it cannot be moved."
+ERR_RESCHEDULE_CANCELLED = "This session is cancelled."
+ERR_RESCHEDULE_WINDOW = "That date is outside your program (week 17 to 42+0, before the birth)."
+ERR_RESCHEDULE_TAKEN = "You already have a session on that day."
+ERR_BIRTH_FUTURE = "The birth date cannot be in the future."
+ERR_BIRTH_TOO_EARLY = "That birth date is before week 20 of the pregnancy. Check the date."
+ERR_BIRTH_RECORDED = "The birth is already recorded."
+ERR_COMPLETED = "The program has ended: the birth is recorded."
+ERR_NOT_PAUSED = "The program is not paused."
+ERR_PAUSE_STATE = "Only an active program can be paused."
+
+WARN_OTHER_WEEK = "Moved to another week: try to keep three sessions in each week."
+
+
+# --- pregnancy ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pregnancy_save(
+    *,
+    client,
+    due_date: dt.date | None,
+    lmp_date: dt.date | None,
+    birth_year: int | None,
+    today: dt.date,
+) -> PregnancyProfile:
+    if due_date and lmp_date:
+        raise ValidationError(ERR_BOTH_DATES)
+    if not due_date and not lmp_date:
+        raise ValidationError(ERR_NO_DATE)
+    if lmp_date:
+        if lmp_date > today:
+            raise ValidationError(
+                {"lmp_date": "The first day of your last period cannot be in the future."}
+            )
+        due_date = due_date_from_lmp(lmp_date)
+    problem = due_date_problem(due_date, today)
+    if problem:
+        raise ValidationError({"lmp_date" if lmp_date else "due_date": problem})
+    profile = PregnancyProfile.objects.filter(client=client).first() or PregnancyProfile(
+        client=client
+    )
+    changed_due_date = profile.pk and profile.due_date != due_date
+    profile.due_date = due_date
+    profile.lmp_date = lmp_date
+    profile.birth_year = birth_year
+    profile.full_clean()
+    profile.save()
+    enrolment = Enrolment.objects.filter(client=client).first()
+    if changed_due_date and enrolment is not None:
+        schedule_rebuild_future(enrolment=enrolment, today=today)
+    return profile
+
+
+# --- screening ---------------------------------------------------------------------------
+
+
+def screening_result(answers: dict[str, bool], questions) -> tuple[str, list[str]]:
+    positive = [q for q in questions if answers.get(q.key)]
+    if any(q.kind == ScreeningQuestion.Kind.ABSOLUTE for q in positive):
+        result = Screening.Result.BLOCKED
+    elif positive:
+        result = Screening.Result.PENDING_CLEARANCE
+    else:
+        result = Screening.Result.CLEARED
+    return result, [q.key for q in positive]
+
+
+@transaction.atomic
+def screening_submit(*, client, answers: dict[str, bool], today: dt.date) -> Screening:
+    """Record a screen. A blocked result notifies her PT; a new yes pauses an existing
+    schedule (until clearance)."""
+    questions = list(ScreeningQuestion.objects.filter(active=True))
+    if any(not isinstance(answers.get(q.key), bool) for q in questions):
+        raise ValidationError(ERR_MISSING_ANSWERS)
+    result, positive = screening_result(answers, questions)
+    screening = Screening.objects.create(
+        client=client,
+        answers={q.key: answers[q.key] for q in questions},
+        positive_keys=positive,
+        result=result,
+    )
+    link = active_link_for_client(client=client)
+    if result != Screening.Result.CLEARED and link is not None:
+        blocked = result == Screening.Result.BLOCKED
+        Notification.objects.create(
+            recipient=link.pt,
+            about_client=client,
+            kind=Notification.Kind.SCREENING_BLOCKED
+            if blocked
+            else Notification.Kind.SCREENING_PENDING,
+            title=(
+                f"{client}: safety screen found an absolute contraindication"
+                if blocked
+                else f"{client}: safety screen needs clearance from her care provider"
+            ),
+            urgent=blocked,
+        )
+    enrolment = Enrolment.objects.select_for_update().filter(client=client).first()
+    if enrolment is not None and result != Screening.Result.CLEARED:
+        if enrolment.status in (Enrolment.Status.ACTIVE, Enrolment.Status.PENDING_CLEARANCE):
+            _pause(enrolment, reason="A new answer on the safety screen", by=client, today=today)
+    return screening
+
+
+@transaction.atomic
+def clearance_record(*, client, recorded_by, provider: str, note: str, today: dt.date) -> Clearance:
+    """A PT or admin records the care provider's clearance for the latest screen."""
+    screening = Screening.objects.filter(client=client).order_by("-submitted_at", "-pk").first()
+    if screening is None or screening.result != Screening.Result.PENDING_CLEARANCE:
+        raise ValidationError(ERR_NOT_PENDING)
+    clearance = Clearance(
+        client=client, screening=screening, provider=provider, note=note, recorded_by=recorded_by
+    )
+    clearance.full_clean()
+    clearance.save()
+    enrolment = Enrolment.objects.select_for_update().filter(client=client).first()
+    if enrolment is not None:
+        if enrolment.status == Enrolment.Status.PENDING_CLEARANCE:
+            enrolment.status = Enrolment.Status.ACTIVE
+            enrolment.save(update_fields=["status", "updated_at"])
+        elif enrolment.status == Enrolment.Status.PAUSED:
+            enrolment_resume(enrolment=enrolment, by=recorded_by, today=today)
+    return clearance
+
+
+def screening_is_cleared(screening: Screening | None) -> bool:
+    if screening is None:
+        return False
+    if screening.result == Screening.Result.CLEARED:
+        return True
+    if screening.result == Screening.Result.PENDING_CLEARANCE:
+        return screening.clearances.exists()
+    return False
+
+
+# --- enrolment and the schedule -----------------------------------------------------------
+
+
+def _check_version(version: ProgramVersion | None) -> ProgramVersion:
+    if version is None:
+        version = current_version_by_slug(slug=DEFAULT_PROGRAM)
+    if version is None:
+        raise ValidationError(ERR_NO_PROGRAM)
+    version = ProgramVersion.objects.select_related("program").get(pk=version.pk)
+    if version.status != ProgramVersion.Status.PUBLISHED:
+        raise ValidationError(ERR_VERSION_NOT_PUBLISHED)
+    return version
+
+
+@transaction.atomic
+def enrolment_create(
+    *,
+    client,
+    weekdays: list[int],
+    start_time: dt.time,
+    time_zone: str,
+    today: dt.date,
+    version: ProgramVersion | None = None,
+    start: dt.date | None = None,
+) -> Enrolment:
+    """Enrol and build the whole schedule in bulk (a fixed number of queries). Sessions
+    start today (`start` backdates them: demo data and imports only)."""
+    profile = PregnancyProfile.objects.filter(client=client).first()
+    if profile is None:
+        raise ValidationError(ERR_NO_PREGNANCY)
+    screening = Screening.objects.filter(client=client).order_by("-submitted_at", "-pk").first()
+    if screening is None:
+        raise ValidationError(ERR_NO_SCREENING)
+    if screening.result == Screening.Result.BLOCKED:
+        raise ValidationError(ERR_SCREEN_BLOCKED)
+    if Enrolment.objects.filter(client=client).exists():
+        raise ValidationError(ERR_ALREADY_ENROLLED)
+    problem = weekdays_problem(weekdays)
+    if problem:
+        raise ValidationError({"weekdays": problem})
+    version = _check_version(version)
+    status = (
+        Enrolment.Status.ACTIVE
+        if screening_is_cleared(screening)
+        else Enrolment.Status.PENDING_CLEARANCE
+    )
+    enrolment = Enrolment(
+        client=client,
+        program_version=version,
+        weekdays=sorted(set(weekdays)),
+        start_time=start_time,
+        time_zone=time_zone,
+        status=status,
+    )
+    enrolment.full_clean()
+    enrolment.save()
+    if client.time_zone != time_zone:
+        client.time_zone = time_zone
+        client.save(update_fields=["time_zone"])
+    _create_sessions(enrolment, profile, start=start or today)
+    return enrolment
+
+
+def _create_sessions(enrolment: Enrolment, profile: PregnancyProfile, *, start: dt.date, end=None):
+    version = enrolment.program_version
+    if profile.birth_date:
+        end = min(end, profile.birth_date) if end else profile.birth_date
+    taken = set(
+        ScheduledSession.objects.filter(
+            enrolment=enrolment, date__gte=start, status=ScheduledSession.Status.SCHEDULED
+        ).values_list("date", flat=True)
+    )
+    planned = plan_sessions(
+        due_date=profile.due_date,
+        start=start,
+        weekdays=enrolment.weekdays,
+        phases=version_phase_slots(version),
+        end=end,
+    )
+    ScheduledSession.objects.bulk_create(
+        ScheduledSession(
+            enrolment=enrolment,
+            client_id=enrolment.client_id,
+            date=p.date,
+            start_time=enrolment.start_time,
+            gestational_week=p.gestational_week,
+            version=version,
+            phase_id=p.phase_id,
+            template_id=p.template_id,
+        )
+        for p in planned
+        if p.date not in taken
+    )
+
+
+def _future_unlogged(enrolment: Enrolment, after: dt.date):
+    return ScheduledSession.objects.filter(enrolment=enrolment, date__gt=after, log__isnull=True)
+
+
+@transaction.atomic
+def schedule_rebuild_future(
+    *, enrolment: Enrolment, today: dt.date, version: ProgramVersion | None = None
+) -> int:
+    """Rebuild the sessions after today that have no log, from the enrolment's current
+    weekdays, time and version. Logged and past sessions are never touched.
+    Returns how many sessions the new schedule has after today."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if version is not None:
+        enrolment.program_version = _check_version(version)
+        enrolment.save(update_fields=["program_version", "updated_at"])
+    if enrolment.status == Enrolment.Status.COMPLETED:
+        raise ValidationError(ERR_COMPLETED)
+    _future_unlogged(enrolment, today).delete()
+    if enrolment.status == Enrolment.Status.PAUSED:
+        return 0
+    profile = PregnancyProfile.objects.get(client_id=enrolment.client_id)
+    _create_sessions(enrolment, profile, start=today + dt.timedelta(days=1))
+    return ScheduledSession.objects.filter(enrolment=enrolment, date__gt=today).count()
+
+
+@transaction.atomic
+def schedule_change(
+    *,
+    enrolment: Enrolment,
+    weekdays: list[int],
+    start_time: dt.time,
+    time_zone: str,
+    today: dt.date,
+) -> Enrolment:
+    problem = weekdays_problem(weekdays)
+    if problem:
+        raise ValidationError({"weekdays": problem})
+    enrolment.weekdays = sorted(set(weekdays))
+    enrolment.start_time = start_time
+    enrolment.time_zone = time_zone
+    enrolment.full_clean()
+    enrolment.save(update_fields=["weekdays", "start_time", "time_zone", "updated_at"])
+    client = enrolment.client
+    if client.time_zone != time_zone:
+        client.time_zone = time_zone
+        client.save(update_fields=["time_zone"])
+    schedule_rebuild_future(enrolment=enrolment, today=today)
+    return enrolment
+
+
+@transaction.atomic
+def schedule_move_to_version(
+    *, enrolment: Enrolment, version: ProgramVersion, today: dt.date
+) -> int:
+    """Move future unlogged sessions to another (published) version of the program."""
+    return schedule_rebuild_future(enrolment=enrolment, today=today, version=version)
+
+
+@transaction.atomic
+def session_reschedule(
+    *, session: ScheduledSession, new_date: dt.date, today: dt.date
+) -> list[str]:
+    """Move one session; keeps its identity (calendar UID) and bumps its sequence.
+    Returns warnings."""
+    session = ScheduledSession.objects.select_for_update().get(pk=session.pk)
+    if SessionLog.objects.filter(session_id=session.pk).exists():
+        raise ValidationError(ERR_RESCHEDULE_LOGGED)
+    if session.status == ScheduledSession.Status.CANCELLED:
+        raise ValidationError(ERR_RESCHEDULE_CANCELLED)
+    if new_date < today:
+        raise ValidationError({"date": ERR_RESCHEDULE_PAST})
+    profile = PregnancyProfile.objects.get(client_id=session.client_id)
+    last = profile.birth_date or date_at(profile.due_date, 42)
+    if new_date > last or new_date < date_at(profile.due_date, 17):
+        raise ValidationError({"date": ERR_RESCHEDULE_WINDOW})
+    clash = ScheduledSession.objects.filter(
+        client_id=session.client_id, date=new_date, status=ScheduledSession.Status.SCHEDULED
+    ).exclude(pk=session.pk)
+    if clash.exists():
+        raise ValidationError({"date": ERR_RESCHEDULE_TAKEN})
+    warnings = [] if same_week(session.date, new_date) else [WARN_OTHER_WEEK]
+    if session.original_date is None:
+        session.original_date = session.date
+    session.date = new_date
+    session.sequence += 1
+    session.save(update_fields=["date", "original_date", "sequence", "updated_at"])
+    return warnings
+
+
+def _cancel_after(enrolment: Enrolment, after: dt.date, reason: str) -> int:
+    return ScheduledSession.objects.filter(
+        enrolment=enrolment,
+        date__gt=after,
+        log__isnull=True,
+        status=ScheduledSession.Status.SCHEDULED,
+    ).update(
+        status=ScheduledSession.Status.CANCELLED,
+        cancel_reason=reason,
+        sequence=F("sequence") + 1,
+        updated_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def birth_record(*, client, birth_date: dt.date, today: dt.date) -> PregnancyProfile:
+    """The birth ends the program: every later session is cancelled (kept), reminders stop."""
+    profile = PregnancyProfile.objects.select_for_update().get(client=client)
+    if profile.birth_date:
+        raise ValidationError(ERR_BIRTH_RECORDED)
+    if birth_date > today:
+        raise ValidationError({"birth_date": ERR_BIRTH_FUTURE})
+    if birth_date < date_at(profile.due_date, 20):
+        raise ValidationError({"birth_date": ERR_BIRTH_TOO_EARLY})
+    profile.birth_date = birth_date
+    profile.save(update_fields=["birth_date", "updated_at"])
+    enrolment = Enrolment.objects.select_for_update().filter(client=client).first()
+    if enrolment is not None:
+        _cancel_after(enrolment, birth_date, "birth")
+        enrolment.status = Enrolment.Status.COMPLETED
+        enrolment.ended_at = timezone.now()
+        enrolment.save(update_fields=["status", "ended_at", "updated_at"])
+    return profile
+
+
+def _pause(enrolment: Enrolment, *, reason: str, by, today: dt.date) -> None:
+    enrolment.status = Enrolment.Status.PAUSED
+    enrolment.pause_reason = reason
+    enrolment.paused_by = by
+    enrolment.paused_at = timezone.now()
+    enrolment.save(update_fields=["status", "pause_reason", "paused_by", "paused_at", "updated_at"])
+    _cancel_after(enrolment, today, "paused")
+
+
+@transaction.atomic
+def enrolment_pause(*, enrolment: Enrolment, by, reason: str, today: dt.date) -> Enrolment:
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status not in (Enrolment.Status.ACTIVE, Enrolment.Status.PENDING_CLEARANCE):
+        raise ValidationError(ERR_PAUSE_STATE)
+    _pause(enrolment, reason=reason or "Paused", by=by, today=today)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_resume(*, enrolment: Enrolment, by, today: dt.date) -> Enrolment:
+    """Resume: sessions cancelled by the pause are rebuilt from tomorrow. A resume after a
+    positive screen needs clearance first (the schedule then waits for it)."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status != Enrolment.Status.PAUSED:
+        raise ValidationError(ERR_NOT_PAUSED)
+    screening = (
+        Screening.objects.filter(client_id=enrolment.client_id)
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    if screening is not None and screening.result == Screening.Result.BLOCKED:
+        raise ValidationError(ERR_SCREEN_BLOCKED)
+    cleared = screening_is_cleared(screening)
+    enrolment.status = Enrolment.Status.ACTIVE if cleared else Enrolment.Status.PENDING_CLEARANCE
+    enrolment.pause_reason = ""
+    enrolment.paused_at = None
+    enrolment.paused_by = None
+    enrolment.save(update_fields=["status", "pause_reason", "paused_at", "paused_by", "updated_at"])
+    ScheduledSession.objects.filter(
+        Q(cancel_reason="paused"),
+        enrolment=enrolment,
+        date__gt=today,
+        status=ScheduledSession.Status.CANCELLED,
+    ).delete()
+    schedule_rebuild_future(enrolment=enrolment, today=today)
+    return enrolment
+
+
+@transaction.atomic
+def feed_token_regenerate(*, enrolment: Enrolment) -> str:
+    enrolment.feed_token = secrets.token_urlsafe(24)
+    enrolment.save(update_fields=["feed_token", "updated_at"])
+    return enrolment.feed_token
