@@ -343,8 +343,18 @@ def program_export(*, program: Program, version: ProgramVersion) -> dict:
     }
 
 
+FACT_FIELDS = ["key", "label", "value", "evidence", "source"]
+
+
+def _ordered_fact(fact: dict) -> dict:
+    # JSON columns do not keep key order on PostgreSQL (jsonb): restore the file's order.
+    known = {f: fact[f] for f in FACT_FIELDS if f in fact}
+    return known | {k: fact[k] for k in sorted(fact) if k not in known}
+
+
 def _reorder(data: dict) -> dict:
     """Keys in the file's documented order (prescriptions start with their exercise)."""
+    data["version"]["facts"] = [_ordered_fact(f) for f in data["version"]["facts"]]
     for phase in data["version"]["phases"]:
         for template in phase["templates"]:
             for block in template["blocks"]:
