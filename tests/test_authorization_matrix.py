@@ -49,6 +49,36 @@ def client_id(cast):
     return cast.client.pk
 
 
+def _log(cast):
+    """An extra (unscheduled) log of the client's, made inside the test (rolled back)."""
+    from tracker.models import SessionLog
+
+    return SessionLog.objects.create(
+        client=cast.client,
+        status="completed",
+        performed_on=cast.client.enrolment.created_at.date(),
+        minutes=30,
+        rpe=12,
+        warning_signs=["headache"],
+        flagged=True,
+    )
+
+
+def _assessment(cast):
+    from tracker import services
+    from tracker.selectors import local_today
+
+    return services.assessment_record(
+        client=cast.client,
+        vas_low_back_mm=10,
+        vas_sciatic_mm=5,
+        odi_answers=[1] * 10,
+        pain_locations=[],
+        symptoms=[],
+        today=local_today(cast.client),
+    )
+
+
 def session_id(cast):
     return cast.client.scheduled_sessions.order_by("date").first().pk
 
@@ -80,6 +110,21 @@ MATRIX: dict[str, Row] = {
     "tracker:calendar_feed": everyone(
         200, kwargs={"token": lambda cast: cast.client.enrolment.feed_token}
     ),
+    "tracker:session_log": Row(LOGIN, 200, 404, 404, 404, 404, kwargs={"session_id": session_id}),
+    "tracker:logs": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:extra_log": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:log_edit": Row(
+        LOGIN, 200, 404, 404, 404, 404, kwargs={"log_id": lambda c: _log(c).pk}
+    ),
+    "tracker:stop": Row(LOGIN, 200, 404, 404, 404, 404, kwargs={"log_id": lambda c: _log(c).pk}),
+    "tracker:assessment_new": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:assessment": Row(
+        LOGIN, 200, 404, 404, 404, 404, kwargs={"assessment_id": lambda c: _assessment(c).pk}
+    ),
+    "tracker:progress": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:export_json": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:export_csv": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:delete_account": Row(LOGIN, 200, 200, 404, 404, 404),
     # --- a PT's pages about one client: her PT only ---
     "tracker:pt_clearance": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
     # --- public program pages ---
@@ -110,8 +155,13 @@ MATRIX: dict[str, Row] = {
             "scheduledsession",
             "sessionlog",
             "notification",
+            "assessment",
+            "alert",
+            "odisection",
         )
     },
+    # The ten ODI sections are fixed: their wording may change, their number may not.
+    "admin:tracker_odisection_delete": Row(*[ADMIN_LOGIN] * 5, 403),
     "admin/(?P<url>.*)$": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
     # --- accounts (allauth) ---
     "account_login": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),

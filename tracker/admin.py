@@ -8,14 +8,18 @@ from programs.selectors import current_version
 
 from . import services
 from .models import (
+    Alert,
+    Assessment,
     Clearance,
     Enrolment,
     Notification,
+    OdiSection,
     PregnancyProfile,
     ScheduledSession,
     Screening,
     ScreeningQuestion,
     SessionLog,
+    SessionLogRevision,
 )
 from .selectors import local_today
 
@@ -137,12 +141,53 @@ class ScheduledSessionAdmin(ReadOnlyAdmin):
     list_select_related = ["client", "template", "version__program"]
 
 
+class RevisionInline(admin.TabularInline):
+    model = SessionLogRevision
+    extra = 0
+    can_delete = False
+    readonly_fields = ["edited_at", "edited_by", "snapshot"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SessionLog)
 class SessionLogAdmin(ReadOnlyAdmin):
+    inlines = [RevisionInline]
     list_display = ["performed_on", "client", "status", "flagged"]
     list_filter = ["status", "flagged"]
     search_fields = ["client__email", "client__full_name"]
     list_select_related = ["client"]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["taken_on", "client", "kind", "gestational_week", "urgent"]
+    list_filter = ["kind", "urgent"]
+    search_fields = ["client__email", "client__full_name"]
+    list_select_related = ["client"]
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "client", "kind", "acknowledged_by", "acknowledged_at"]
+    list_filter = ["kind", ("acknowledged_at", admin.EmptyFieldListFilter)]
+    search_fields = ["client__email", "client__full_name"]
+    list_select_related = ["client", "acknowledged_by"]
+
+
+@admin.register(OdiSection)
+class OdiSectionAdmin(admin.ModelAdmin):
+    """Replace the paraphrases with the licensed wording here; scoring does not change."""
+
+    list_display = ["number", "title", "paraphrased", "may_decline"]
+    ordering = ["number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Notification)

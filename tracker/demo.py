@@ -12,8 +12,9 @@ from users.models import CareLink, User
 from users.services import care_link_create
 
 from . import services
-from .gestation import date_at
-from .models import Enrolment, ScheduledSession, ScreeningQuestion, SessionLog
+from .gestation import date_at, gestational_age
+from .models import Assessment, Enrolment, ScheduledSession, ScreeningQuestion, SessionLog
+from .scoring import odi_percent
 from .selectors import local_today
 
 DEMO_PROGRAM = "aparicio2023"
@@ -106,6 +107,33 @@ def _enrol_at_week(client: User, week: int, rng: random.Random) -> None:
             )
         )
     SessionLog.objects.bulk_create(logs)
+    _history_of_check_ins(client, due, today, rng)
+
+
+def _history_of_check_ins(client: User, due: dt.date, today: dt.date, rng: random.Random) -> None:
+    """A baseline at week 16 and weekly check-ins since: pain rising slowly, as in the trial."""
+    week_now = gestational_age(due, today).weeks
+    rows = []
+    for week in range(16, week_now):
+        rise = (week - 16) * 1.2
+        answers = [min(5, max(0, round(rng.gauss(1 + rise / 12, 0.6)))) for _ in range(10)]
+        answers[7] = None  # sex life: prefer not to say
+        rows.append(
+            Assessment(
+                client=client,
+                kind=Assessment.Kind.BASELINE if week == 16 else Assessment.Kind.CHECK_IN,
+                taken_on=date_at(due, week, 1),
+                gestational_week=week,
+                vas_low_back_mm=min(100, round(18 + rise + rng.uniform(-4, 4))),
+                vas_sciatic_mm=min(100, round(8 + rise * 0.6 + rng.uniform(-3, 3))),
+                odi_answers=answers,
+                odi_percent=odi_percent(answers),
+                pain_locations=["low_back", "buttock"]
+                if week % 3
+                else ["low_back", "back_of_thigh"],
+            )
+        )
+    Assessment.objects.bulk_create(rows)
 
 
 @transaction.atomic

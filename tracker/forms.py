@@ -119,3 +119,195 @@ class ClearanceForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+
+# --- logging ------------------------------------------------------------------------------
+
+from programs.safety import WARNING_SIGNS  # noqa: E402
+
+from .models import OdiSection, SessionLog  # noqa: E402
+from .scoring import LOCATIONS, SYMPTOMS  # noqa: E402
+from .services import ExerciseInput, LogInput  # noqa: E402
+
+BORG_LABELS = {
+    6: "no exertion at all",
+    7: "extremely light",
+    9: "very light",
+    11: "light",
+    13: "somewhat hard",
+    15: "hard",
+    17: "very hard",
+    19: "extremely hard",
+    20: "maximal exertion",
+}
+RPE_CHOICES = [("", "—")] + [
+    (str(n), f"{n} · {BORG_LABELS[n]}" if n in BORG_LABELS else str(n)) for n in range(6, 21)
+]
+
+
+class SessionLogForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("How did it go?"), choices=SessionLog.Status.choices, widget=forms.RadioSelect
+    )
+    skip_reason = forms.ChoiceField(
+        label=_("Why did you skip it?"),
+        choices=[("", "—"), *SessionLog.SkipReason.choices],
+        required=False,
+    )
+    performed_on = forms.DateField(label=_("Date"), widget=DateInput())
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=240, required=False)
+    rpe = forms.TypedChoiceField(
+        label=_("Effort (Borg scale 6-20)"),
+        choices=RPE_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("12-14, somewhat hard, is the target: you can still talk."),
+    )
+    avg_heart_rate = forms.IntegerField(
+        label=_("Average heart rate (optional)"), min_value=40, max_value=220, required=False
+    )
+    warning_signs = forms.MultipleChoiceField(
+        label=_("Did you notice any of these during or after the session?"),
+        choices=WARNING_SIGNS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Tick any that apply. If you tick one, stop exercising and contact your care provider."
+        ),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+    def __init__(self, *args, prescriptions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prescriptions = list(prescriptions)
+        for rx in self.prescriptions:
+            self.fields[f"rx_{rx.pk}_done"] = forms.BooleanField(
+                label=rx.exercise.name, required=False
+            )
+            self.fields[f"rx_{rx.pk}_sets"] = forms.IntegerField(
+                label=_("Sets done"), min_value=0, max_value=20, required=False
+            )
+            self.fields[f"rx_{rx.pk}_load"] = forms.CharField(
+                label=_("Load used"), max_length=80, required=False
+            )
+
+    def checklist(self):
+        """(prescription, done field, sets field, load field) for the template."""
+        return [
+            (rx, self[f"rx_{rx.pk}_done"], self[f"rx_{rx.pk}_sets"], self[f"rx_{rx.pk}_load"])
+            for rx in self.prescriptions
+        ]
+
+    def to_input(self) -> LogInput:
+        data = self.cleaned_data
+        return LogInput(
+            status=data["status"],
+            performed_on=data["performed_on"],
+            skip_reason=data.get("skip_reason") or "",
+            minutes=data.get("minutes") or 0,
+            rpe=data.get("rpe"),
+            avg_heart_rate=data.get("avg_heart_rate"),
+            notes=data.get("notes") or "",
+            warning_signs=list(data.get("warning_signs") or []),
+            exercises=[
+                ExerciseInput(
+                    prescription_id=rx.pk,
+                    done=bool(data.get(f"rx_{rx.pk}_done")),
+                    sets_done=data.get(f"rx_{rx.pk}_sets"),
+                    load_used=data.get(f"rx_{rx.pk}_load") or "",
+                )
+                for rx in self.prescriptions
+            ],
+        )
+
+    @staticmethod
+    def initial_from(log) -> dict:
+        initial = {
+            "status": log.status,
+            "skip_reason": log.skip_reason,
+            "performed_on": log.performed_on,
+            "minutes": log.minutes,
+            "rpe": log.rpe,
+            "avg_heart_rate": log.avg_heart_rate,
+            "warning_signs": log.warning_signs,
+            "notes": log.notes,
+        }
+        for line in log.exercises.all():
+            initial[f"rx_{line.prescription_id}_done"] = line.done
+            initial[f"rx_{line.prescription_id}_sets"] = line.sets_done
+            initial[f"rx_{line.prescription_id}_load"] = line.load_used
+        return initial
+
+
+DECLINED = "declined"
+
+
+class AssessmentForm(forms.Form):
+    vas_low_back_mm = forms.IntegerField(
+        label=_("Low back pain now"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        help_text=_("0 = no pain, 100 = worst pain imaginable"),
+    )
+    vas_sciatic_mm = forms.IntegerField(
+        label=_("Sciatic pain now (pain running down the back of the leg)"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        help_text=_("0 = no pain, 100 = worst pain imaginable"),
+    )
+    pain_locations = forms.MultipleChoiceField(
+        label=_("Where does it hurt?"),
+        choices=LOCATIONS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    symptoms = forms.MultipleChoiceField(
+        label=_("How does it feel?"),
+        choices=SYMPTOMS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, sections=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sections = list(
+            sections if sections is not None else OdiSection.objects.order_by("number")
+        )
+        for section in self.sections:
+            choices = [(str(i), text) for i, text in enumerate(section.options)]
+            if section.may_decline:
+                choices.append((DECLINED, _("Prefer not to say")))
+            self.fields[f"odi_{section.number}"] = forms.ChoiceField(
+                label=f"{section.number}. {section.title}",
+                choices=choices,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+
+    def odi_fields(self):
+        return [self[f"odi_{s.number}"] for s in self.sections]
+
+    def odi_answers(self) -> list[int | None]:
+        answers = []
+        for number in range(1, 11):
+            value = self.cleaned_data.get(f"odi_{number}")
+            answers.append(int(value) if value not in (None, "", DECLINED) else None)
+        return answers
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.CharField(
+        label=_("Type DELETE to confirm"),
+        max_length=20,
+        help_text=_("This removes your account and everything you logged. It cannot be undone."),
+    )
+
+    def clean_confirm(self):
+        if self.cleaned_data["confirm"].strip() != "DELETE":
+            raise forms.ValidationError(_("Type DELETE in capital letters to confirm."))
+        return "DELETE"

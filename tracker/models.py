@@ -184,8 +184,10 @@ class SessionLog(models.Model):
         OTHER = "other", _("Other")
 
     client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_logs")
+    # RESTRICT: a logged session cannot be deleted on its own (rebuilds skip it), but deleting
+    # the client's account removes both.
     session = models.OneToOneField(
-        ScheduledSession, on_delete=models.PROTECT, null=True, blank=True, related_name="log"
+        ScheduledSession, on_delete=models.RESTRICT, null=True, blank=True, related_name="log"
     )
     status = models.CharField(max_length=10, choices=Status.choices)
     skip_reason = models.CharField(max_length=10, choices=SkipReason.choices, blank=True)
@@ -249,3 +251,133 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SessionLogRevision(models.Model):
+    """The earlier state of a log, kept each time it is edited (visible to her and her PT)."""
+
+    log = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="revisions")
+    snapshot = models.JSONField()
+    edited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    edited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-edited_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Revision of log {self.log_id} at {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+class ExerciseLog(models.Model):
+    """One line of a session's checklist."""
+
+    log = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="exercises")
+    prescription = models.ForeignKey(
+        "programs.Prescription", on_delete=models.PROTECT, related_name="+"
+    )
+    done = models.BooleanField(default=False)
+    sets_done = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(20)]
+    )
+    load_used = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["log", "prescription"], name="one_line_per_exercise")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prescription_id}: {'done' if self.done else 'not done'}"
+
+
+class OdiSection(models.Model):
+    """Oswestry Disability Index wording: short paraphrases shipped as data; an admin may
+    replace them with the licensed text. Scoring never depends on the wording."""
+
+    number = models.PositiveSmallIntegerField(
+        unique=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    title = models.CharField(max_length=100)
+    options = models.JSONField(help_text="Six statements, scored 0 to 5 in this order.")
+    may_decline = models.BooleanField(
+        default=False, help_text="Offer “prefer not to say” (the sex life section)."
+    )
+    paraphrased = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not isinstance(self.options, list) or len(self.options) != 6:
+            raise ValidationError({"options": "Give exactly six statements, scored 0 to 5."})
+
+
+class Assessment(models.Model):
+    """A pain and disability check-in: two VAS scales, the ODI and where it hurts."""
+
+    class Kind(models.TextChoices):
+        BASELINE = "baseline", _("Baseline (week 16 or enrolment)")
+        FOLLOW_UP = "follow_up", _("Week 34 follow-up")
+        CHECK_IN = "check_in", _("Weekly check-in")
+
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assessments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    taken_on = models.DateField()
+    gestational_week = models.PositiveSmallIntegerField()
+    vas_low_back_mm = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    vas_sciatic_mm = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    odi_answers = models.JSONField(default=list)  # ten items: 0-5 or null (skipped)
+    odi_percent = models.FloatField(null=True, blank=True)  # derived, stored for dashboards
+    pain_locations = models.JSONField(default=list, blank=True)
+    symptoms = models.JSONField(default=list, blank=True)
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["taken_on", "pk"]
+        indexes = [models.Index(fields=["client", "taken_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(vas_low_back_mm__lte=100) & Q(vas_sciatic_mm__lte=100),
+                name="vas_within_100_mm",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.client_id} on {self.taken_on}"
+
+
+class Alert(models.Model):
+    """Something her PT must see first: a warning sign, new leg weakness, a blocked screen."""
+
+    class Kind(models.TextChoices):
+        WARNING_SIGN = "warning_sign", _("Warning sign during exercise")
+        LEG_WEAKNESS = "leg_weakness", _("New leg weakness")
+        SCREENING = "screening", _("Safety screen")
+
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    session_log = models.ForeignKey(
+        SessionLog, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["client", "acknowledged_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.client_id}"

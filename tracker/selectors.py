@@ -197,3 +197,292 @@ def calendar_weeks(client, today: date) -> list[dict]:
         session.state = session_state(session, today)
         week["sessions"].append(session)
     return [weeks[k] for k in sorted(weeks)]
+
+
+# --- logs, assessments and progress -------------------------------------------------------
+
+
+def log_for_client(*, client, log_id) -> SessionLog:
+    try:
+        return (
+            SessionLog.objects.select_related("session__template")
+            .prefetch_related("revisions", "exercises")
+            .get(pk=log_id, client=client)
+        )
+    except (SessionLog.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such log.") from None
+
+
+def session_records(client) -> list:
+    """Every scheduled session as a scoring.SessionRecord (one query)."""
+    from django.db.models import Sum
+
+    from .scoring import SessionRecord
+
+    rows = (
+        ScheduledSession.objects.filter(client=client)
+        .annotate(planned=Sum("template__blocks__minutes"))
+        .values_list("date", "gestational_week", "status", "log__status", "log__minutes", "planned")
+        .order_by("date")
+    )
+    return [
+        SessionRecord(
+            date=day,
+            week=week,
+            cancelled=status == ScheduledSession.Status.CANCELLED,
+            log_status=log_status,
+            minutes=minutes or 0,
+            planned_minutes=planned or 60,
+        )
+        for day, week, status, log_status, minutes, planned in rows
+    ]
+
+
+def assessments_of(client) -> list:
+    from .models import Assessment
+
+    return list(Assessment.objects.filter(client=client).order_by("taken_on", "pk"))
+
+
+def assessment_due(client, today: date) -> dict | None:
+    """What check-in the home page should offer: the baseline (from week 16, or at
+    enrolment when later), the week-34 follow-up, or the optional weekly check-in."""
+    from .models import Assessment
+
+    profile = pregnancy_of(client)
+    if profile is None or profile.birth_date:
+        return None
+    week = gestational_age(profile.due_date, today).weeks
+    taken = list(Assessment.objects.filter(client=client).values_list("kind", "taken_on"))
+    kinds = {kind for kind, _ in taken}
+    if Assessment.Kind.BASELINE not in kinds:
+        if week >= 16 or Enrolment.objects.filter(client=client).exists():
+            return {"kind": "baseline", "required": True}
+        return None
+    if week >= 34 and Assessment.Kind.FOLLOW_UP not in kinds:
+        return {"kind": "follow_up", "required": True}
+    last = max(day for _, day in taken)
+    if (today - last).days >= 7:
+        return {"kind": "check_in", "required": False}
+    return None
+
+
+def progress(client, today: date) -> dict:
+    """Adherence, minutes, effort and pain/disability over the pregnancy, with charts."""
+    from .charts import Chart, Series
+    from .models import Assessment
+    from .scoring import ODI_MDC_POINTS, adherence, adherence_by_week, change
+
+    enrolment = enrolment_of(client)
+    threshold = enrolment.program_version.adherence_threshold_percent if enrolment else 80
+    weekly_target = enrolment.program_version.weekly_minutes_target if enrolment else 150
+    records = session_records(client)
+    overall = adherence(records, today, threshold)
+    by_week = adherence_by_week(records, today, threshold)
+    logs = list(
+        SessionLog.objects.filter(client=client)
+        .exclude(status=SessionLog.Status.SKIPPED)
+        .select_related("session")
+        .order_by("performed_on")
+    )
+    profile = pregnancy_of(client)
+    minutes_by_week: dict[int, int] = {}
+    rpe_by_week: dict[int, list[int]] = {}
+    for log in logs:
+        week = (
+            gestational_age(profile.due_date, log.performed_on).weeks
+            if profile
+            else (log.session.gestational_week if log.session else 0)
+        )
+        minutes_by_week[week] = minutes_by_week.get(week, 0) + log.minutes
+        if log.rpe:
+            rpe_by_week.setdefault(week, []).append(log.rpe)
+    rpe_points = [(w, round(sum(v) / len(v), 1)) for w, v in sorted(rpe_by_week.items())]
+    assessments = assessments_of(client)
+    baseline = next((a for a in assessments if a.kind == Assessment.Kind.BASELINE), None)
+    follow_up = next((a for a in assessments if a.kind == Assessment.Kind.FOLLOW_UP), None)
+    latest = assessments[-1] if assessments else None
+    changes = None
+    if baseline and latest and latest.pk != baseline.pk:
+        odi_change = change(baseline.odi_percent, latest.odi_percent)
+        changes = {
+            "low_back": change(baseline.vas_low_back_mm, latest.vas_low_back_mm),
+            "sciatic": change(baseline.vas_sciatic_mm, latest.vas_sciatic_mm),
+            "odi": odi_change,
+            "odi_beyond_mdc": odi_change is not None and abs(odi_change) >= ODI_MDC_POINTS,
+            "since": baseline.taken_on,
+        }
+    weeks = [a.gestational_week for a in assessments] + [w for w, _ in by_week] + [16, 34]
+    x_min, x_max = min(weeks + [16]), max(weeks + [34])
+    pain_chart = Chart(
+        title="Pain by week of pregnancy",
+        x_label="week of pregnancy",
+        y_label="mm (0-100)",
+        x_min=x_min,
+        x_max=x_max,
+        y_min=0,
+        y_max=100,
+        series=[
+            Series(
+                "Low back pain",
+                "series-a",
+                [(a.gestational_week, a.vas_low_back_mm) for a in assessments],
+            ),
+            Series(
+                "Sciatic pain",
+                "series-b",
+                [(a.gestational_week, a.vas_sciatic_mm) for a in assessments],
+            ),
+        ],
+        marks=[(16, "baseline"), (34, "week 34")],
+    )
+    odi_chart = Chart(
+        title="Disability (Oswestry) by week",
+        x_label="week of pregnancy",
+        y_label="% (0-100)",
+        x_min=x_min,
+        x_max=x_max,
+        y_min=0,
+        y_max=100,
+        series=[
+            Series(
+                "ODI",
+                "series-c",
+                [
+                    (a.gestational_week, a.odi_percent)
+                    for a in assessments
+                    if a.odi_percent is not None
+                ],
+            )
+        ],
+        marks=[(16, "baseline"), (34, "week 34")],
+    )
+    adherence_chart = Chart(
+        title="Adherence by week",
+        x_label="week of pregnancy",
+        y_label="%",
+        x_min=x_min,
+        x_max=x_max,
+        y_min=0,
+        y_max=100,
+        series=[
+            Series(
+                "Adherence",
+                "series-a",
+                [(w, a.percent) for w, a in by_week if a.percent is not None],
+            )
+        ],
+        threshold=(threshold, f"{threshold}% target"),
+        bars=True,
+    )
+    minutes_chart = Chart(
+        title="Minutes a week",
+        x_label="week of pregnancy",
+        y_label="minutes",
+        x_min=x_min,
+        x_max=x_max,
+        y_min=0,
+        y_max=max([weekly_target + 30, *minutes_by_week.values()]),
+        series=[Series("Minutes", "series-b", sorted(minutes_by_week.items()))],
+        threshold=(weekly_target, f"{weekly_target} min"),
+        bars=True,
+    )
+    rpe_chart = Chart(
+        title="Session effort (Borg 6-20), weekly mean",
+        x_label="week of pregnancy",
+        y_label="RPE",
+        x_min=x_min,
+        x_max=x_max,
+        y_min=6,
+        y_max=20,
+        series=[Series("Effort", "series-c", rpe_points)],
+    )
+    return {
+        "adherence": overall,
+        "adherence_by_week": by_week,
+        "minutes_by_week": sorted(minutes_by_week.items()),
+        "weekly_target": weekly_target,
+        "assessments": assessments,
+        "baseline": baseline,
+        "follow_up": follow_up,
+        "latest": latest,
+        "changes": changes,
+        "mdc": ODI_MDC_POINTS,
+        "charts": [
+            c.render() for c in (pain_chart, odi_chart, adherence_chart, minutes_chart, rpe_chart)
+        ],
+    }
+
+
+def client_export(client, today: date) -> dict:
+    """All her data, as `/me/export.json` returns it."""
+    from .scoring import adherence, odi_band, vas_band
+
+    profile = pregnancy_of(client)
+    enrolment = enrolment_of(client)
+    records = session_records(client)
+    overall = adherence(
+        records, today, enrolment.program_version.adherence_threshold_percent if enrolment else 80
+    )
+    sessions = [
+        {
+            "date": s.date.isoformat(),
+            "start_time": s.start_time.strftime("%H:%M"),
+            "gestational_week": s.gestational_week,
+            "template": s.template.code,
+            "status": session_state(s, today),
+            "minutes": s.log.minutes if _has_log_cached(s) else None,
+            "rpe": s.log.rpe if _has_log_cached(s) else None,
+        }
+        for s in sessions_of(client)
+    ]
+    extra = [
+        {
+            "date": log.performed_on.isoformat(),
+            "status": log.status,
+            "minutes": log.minutes,
+            "rpe": log.rpe,
+            "warning_signs": log.warning_signs,
+        }
+        for log in SessionLog.objects.filter(client=client, session__isnull=True).order_by(
+            "performed_on"
+        )
+    ]
+    return {
+        "profile": {
+            "email": client.email,
+            "full_name": client.full_name,
+            "time_zone": client.time_zone,
+            "due_date": profile.due_date.isoformat() if profile else None,
+            "lmp_date": profile.lmp_date.isoformat() if profile and profile.lmp_date else None,
+            "birth_date": profile.birth_date.isoformat()
+            if profile and profile.birth_date
+            else None,
+        },
+        "sessions": sessions,
+        "extra_sessions": extra,
+        "assessments": [
+            {
+                "date": a.taken_on.isoformat(),
+                "kind": a.kind,
+                "gestational_week": a.gestational_week,
+                "vas_low_back_mm": a.vas_low_back_mm,
+                "vas_sciatic_mm": a.vas_sciatic_mm,
+                "vas_bands": {
+                    "low_back": vas_band(a.vas_low_back_mm),
+                    "sciatic": vas_band(a.vas_sciatic_mm),
+                },
+                "odi_answers": a.odi_answers,
+                "odi_percent": a.odi_percent,
+                "odi_band": odi_band(a.odi_percent),
+                "pain_locations": a.pain_locations,
+                "symptoms": a.symptoms,
+            }
+            for a in assessments_of(client)
+        ],
+        "adherence": {
+            "attended": overall.attended,
+            "scheduled": overall.scheduled,
+            "percent": overall.percent,
+        },
+    }

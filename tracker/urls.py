@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import client, feed, pt
+from .views import client, feed, outcomes, pt
 
 app_name = "tracker"
 
@@ -23,6 +23,17 @@ urlpatterns = [
     path("me/schedule/resume/", client.schedule_resume, name="schedule_resume"),
     path("me/schedule/calendar-link/", client.feed_regenerate, name="feed_regenerate"),
     path("me/birth/", client.birth, name="birth"),
+    path("me/sessions/<int:session_id>/log/", outcomes.session_log, name="session_log"),
+    path("me/logs/", outcomes.log_history, name="logs"),
+    path("me/logs/new/", outcomes.extra_log, name="extra_log"),
+    path("me/logs/<int:log_id>/", outcomes.log_edit, name="log_edit"),
+    path("me/logs/<int:log_id>/stop/", outcomes.stop, name="stop"),
+    path("me/assessments/new/", outcomes.assessment_new, name="assessment_new"),
+    path("me/assessments/<int:assessment_id>/", outcomes.assessment_detail, name="assessment"),
+    path("me/progress/", outcomes.progress_page, name="progress"),
+    path("me/export.json", outcomes.export_json, name="export_json"),
+    path("me/export.csv", outcomes.export_csv, name="export_csv"),
+    path("me/delete/", outcomes.delete_account, name="delete_account"),
     path("calendar/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
     path("pt/clients/<int:client_id>/clearance/", pt.clearance, name="pt_clearance"),
 ]

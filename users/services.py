@@ -55,3 +55,9 @@ def pt_approve(*, pt: User) -> User:
     pt.pt_approved = True
     pt.save(update_fields=["pt_approved"])
     return pt
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete an account and everything that belongs to it (her logs, scores, links)."""
+    user.delete()

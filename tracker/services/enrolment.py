@@ -15,8 +15,9 @@ from programs.models import ProgramVersion
 from programs.selectors import current_version_by_slug
 from users.selectors import active_link_for_client
 
-from .gestation import date_at, due_date_from_lmp, due_date_problem
-from .models import (
+from ..gestation import date_at, due_date_from_lmp, due_date_problem
+from ..models import (
+    Alert,
     Clearance,
     Enrolment,
     Notification,
@@ -26,8 +27,9 @@ from .models import (
     ScreeningQuestion,
     SessionLog,
 )
-from .schedule import plan_sessions, same_week, weekdays_problem
-from .selectors import version_phase_slots
+from ..schedule import plan_sessions, same_week, weekdays_problem
+from ..selectors import version_phase_slots
+from .alerts import alert_raise
 
 DEFAULT_PROGRAM = "aparicio2023"
 
@@ -127,22 +129,17 @@ def screening_submit(*, client, answers: dict[str, bool], today: dt.date) -> Scr
         positive_keys=positive,
         result=result,
     )
-    link = active_link_for_client(client=client)
-    if result != Screening.Result.CLEARED and link is not None:
-        blocked = result == Screening.Result.BLOCKED
-        Notification.objects.create(
-            recipient=link.pt,
-            about_client=client,
-            kind=Notification.Kind.SCREENING_BLOCKED
-            if blocked
-            else Notification.Kind.SCREENING_PENDING,
-            title=(
-                f"{client}: safety screen found an absolute contraindication"
-                if blocked
-                else f"{client}: safety screen needs clearance from her care provider"
-            ),
-            urgent=blocked,
-        )
+    if result == Screening.Result.BLOCKED:
+        alert_raise(client=client, kind=Alert.Kind.SCREENING)
+    elif result == Screening.Result.PENDING_CLEARANCE:
+        link = active_link_for_client(client=client)
+        if link is not None:
+            Notification.objects.create(
+                recipient=link.pt,
+                about_client=client,
+                kind=Notification.Kind.SCREENING_PENDING,
+                title=f"{client}: safety screen needs clearance from her care provider",
+            )
     enrolment = Enrolment.objects.select_for_update().filter(client=client).first()
     if enrolment is not None and result != Screening.Result.CLEARED:
         if enrolment.status in (Enrolment.Status.ACTIVE, Enrolment.Status.PENDING_CLEARANCE):

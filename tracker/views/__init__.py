@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from tracker.selectors import client_home, local_today
+from tracker.selectors import assessment_due, client_home, local_today
 from users.selectors import active_link_for_client, linked_clients
 
 
@@ -29,4 +29,5 @@ def home(request):
     context = client_home(user, today)
     context["today"] = today
     context["link"] = active_link_for_client(client=user)
+    context["assessment_due"] = assessment_due(user, today)
     return render(request, "tracker/client_home.html", context)

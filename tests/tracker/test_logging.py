@@ -1,0 +1,287 @@
+"""Session logs, warning signs, check-ins, progress, export and deletion, through the views."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    CareLinkFactory,
+    ClientFactory,
+    PTFactory,
+    build_program_version,
+    enrolled_client,
+)
+from tracker.models import (
+    Alert,
+    Assessment,
+    Enrolment,
+    Notification,
+    SessionLog,
+    SessionLogRevision,
+)
+from tracker.selectors import local_today
+from users.models import CareLink, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup():
+    """A client at week 24 with two weeks of past sessions, linked to her PT; another PT."""
+    version = build_program_version(slug="aparicio2023", prescriptions_per_block=1)
+    pt, other_pt = PTFactory(), PTFactory()
+    client_user = ClientFactory()
+    today = local_today(client_user)
+    enrolment = enrolled_client(
+        today=today, client=client_user, version=version, pt=pt, start=today - dt.timedelta(days=14)
+    )
+    past = enrolment.sessions.filter(date__lt=today).order_by("date")
+    return {
+        "client": client_user,
+        "pt": pt,
+        "other_pt": other_pt,
+        "today": today,
+        "enrolment": enrolment,
+        "past": list(past),
+    }
+
+
+def post_log(client, session, **overrides):
+    data = {
+        "status": "completed",
+        "performed_on": session.date.isoformat(),
+        "minutes": "60",
+        "rpe": "13",
+        "notes": "",
+        **overrides,
+    }
+    return client.post(reverse("tracker:session_log", args=[session.pk]), data)
+
+
+def test_logging_a_session_saves_it_and_confirms(client, setup):
+    client.force_login(setup["client"])
+    session = setup["past"][0]
+    response = post_log(client, session, avg_heart_rate="128")
+    assert response.status_code == 302
+    log = SessionLog.objects.get(session=session)
+    assert (log.status, log.minutes, log.rpe, log.avg_heart_rate, log.flagged) == (
+        "completed",
+        60,
+        13,
+        128,
+        False,
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Session logged" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"rpe": "25"}, "rpe", "Select a valid choice"),
+        ({"minutes": "500"}, "minutes", "less than or equal to 240"),
+        ({"minutes": "-3"}, "minutes", "greater than or equal to 0"),
+        ({"avg_heart_rate": "300"}, "avg_heart_rate", "less than or equal to 220"),
+        ({"rpe": ""}, "rpe", "How hard did it feel?"),
+        ({"minutes": "0"}, "minutes", "How many minutes"),
+        ({"status": "skipped", "skip_reason": ""}, "skip_reason", "Say why you skipped"),
+        ({"performed_on": "2099-01-01"}, "performed_on", "cannot be in the future"),
+        ({"performed_on": "2020-01-01"}, "performed_on", "before your program started"),
+        ({"performed_on": "not a date"}, "performed_on", "Enter a valid date"),
+    ],
+)
+def test_bad_logs_are_refused_next_to_the_field_and_nothing_is_saved(
+    client, setup, overrides, field, message
+):
+    client.force_login(setup["client"])
+    response = post_log(client, setup["past"][0], **overrides)
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors.get(field))
+    assert not SessionLog.objects.exists()
+
+
+def test_a_session_is_logged_once_and_a_second_post_edits_it_keeping_history(client, setup):
+    client.force_login(setup["client"])
+    session = setup["past"][0]
+    post_log(client, session)
+    post_log(client, session, status="partial", minutes="30", rpe="12")
+
+    log = SessionLog.objects.get(session=session)
+    assert (log.status, log.minutes) == ("partial", 30)
+    assert SessionLog.objects.filter(session=session).count() == 1
+    revision = SessionLogRevision.objects.get(log=log)
+    assert revision.snapshot["status"] == "completed" and revision.snapshot["minutes"] == 60
+    assert "Edited once" in client.get(reverse("tracker:logs")).content.decode()
+
+
+def test_a_warning_sign_shows_the_stop_page_flags_the_log_and_alerts_her_pt_only(client, setup):
+    client.force_login(setup["client"])
+    response = post_log(client, setup["past"][1], warning_signs=["dizziness", "chest_pain"])
+
+    log = SessionLog.objects.get()
+    assert log.flagged and log.warning_signs == ["chest_pain", "dizziness"]
+    assert response["Location"] == reverse("tracker:stop", args=[log.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Stop exercising and contact your care provider" in page and "Dizziness" in page
+    alert = Alert.objects.get()
+    assert (alert.client, alert.kind, alert.session_log) == (setup["client"], "warning_sign", log)
+    assert (
+        Notification.objects.filter(recipient=setup["pt"], urgent=True, kind="warning_sign").count()
+        == 1
+    )
+    assert not Notification.objects.filter(recipient=setup["other_pt"]).exists()
+    # The alert text names no symptom (health data stays in the app).
+    assert "izzi" not in Notification.objects.get(recipient=setup["pt"]).title
+
+
+def test_pending_clearance_refuses_logging_with_a_message(client, setup):
+    Enrolment.objects.filter(pk=setup["enrolment"].pk).update(status="pending_clearance")
+    client.force_login(setup["client"])
+    response = post_log(client, setup["past"][0])
+    assert "clearance is recorded" in response.content.decode()
+    assert not SessionLog.objects.exists()
+
+
+def test_an_extra_unscheduled_session_can_be_logged(client, setup):
+    client.force_login(setup["client"])
+    response = client.post(
+        reverse("tracker:extra_log"),
+        {
+            "status": "completed",
+            "performed_on": setup["today"].isoformat(),
+            "minutes": "30",
+            "rpe": "12",
+        },
+    )
+    assert response.status_code == 302
+    log = SessionLog.objects.get()
+    assert log.session is None and log.minutes == 30
+
+
+def _odi(values):
+    return {
+        f"odi_{i + 1}": ("declined" if v == "declined" else ("" if v is None else str(v)))
+        for i, v in enumerate(values)
+    }
+
+
+def test_a_check_in_is_scored_and_new_leg_weakness_alerts_her_pt(client, setup):
+    client.force_login(setup["client"])
+    data = {
+        "vas_low_back_mm": "42",
+        "vas_sciatic_mm": "30",
+        "pain_locations": ["low_back", "back_of_thigh"],
+        "symptoms": ["weakness"],
+        **_odi([2, 2, 2, 2, 2, 2, 2, "declined", 2, 2]),
+    }
+    response = client.post(reverse("tracker:assessment_new"), data, follow=True)
+
+    assessment = Assessment.objects.get()
+    assert (assessment.kind, assessment.odi_percent, assessment.urgent) == ("baseline", 40.0, True)
+    assert assessment.odi_answers[7] is None
+    page = response.content.decode()
+    assert "New leg weakness: call your doctor as soon as possible" in page
+    assert "fits sciatica-like pain" in page
+    assert "40.0% (moderate)" in page
+    assert Alert.objects.filter(kind="leg_weakness", client=setup["client"]).count() == 1
+    assert Notification.objects.filter(recipient=setup["pt"], kind="leg_weakness").exists()
+
+    # Still weak a week later: no second alert while the first is open.
+    client.post(reverse("tracker:assessment_new"), data)
+    assert Alert.objects.filter(kind="leg_weakness").count() == 1
+    assert Assessment.objects.order_by("pk").last().kind == "check_in"
+
+
+def test_a_check_in_with_out_of_range_pain_is_refused(client, setup):
+    client.force_login(setup["client"])
+    response = client.post(
+        reverse("tracker:assessment_new"), {"vas_low_back_mm": "101", "vas_sciatic_mm": "-1"}
+    )
+    errors = response.context["form"].errors
+    assert "vas_low_back_mm" in errors and "vas_sciatic_mm" in errors
+    assert not Assessment.objects.exists()
+
+
+def test_export_json_matches_what_was_logged(client, setup):
+    client.force_login(setup["client"])
+    session = setup["past"][0]
+    post_log(client, session, minutes="55", rpe="14")
+    client.post(
+        reverse("tracker:assessment_new"),
+        {"vas_low_back_mm": "20", "vas_sciatic_mm": "5", **_odi([1] * 10)},
+    )
+
+    data = client.get(reverse("tracker:export_json")).json()
+
+    assert data["profile"]["due_date"] == setup["client"].pregnancy.due_date.isoformat()
+    row = next(s for s in data["sessions"] if s["date"] == session.date.isoformat())
+    assert (row["status"], row["minutes"], row["rpe"], row["gestational_week"]) == (
+        "done",
+        55,
+        14,
+        session.gestational_week,
+    )
+    (a,) = data["assessments"]
+    assert (a["vas_low_back_mm"], a["vas_sciatic_mm"], a["odi_percent"], a["odi_band"]) == (
+        20,
+        5,
+        20.0,
+        "minimal",
+    )
+    assert data["adherence"]["attended"] == 1
+    assert data["adherence"]["scheduled"] == len(setup["past"])
+    csv_text = client.get(reverse("tracker:export_csv")).content.decode()
+    assert f"session,{session.date.isoformat()},{session.gestational_week},done,55,14" in csv_text
+
+
+def test_account_deletion_removes_her_data_and_her_pts_access(client, setup):
+    client.force_login(setup["client"])
+    post_log(client, setup["past"][0], warning_signs=["headache"])
+    user_id = setup["client"].pk
+
+    refused = client.post(reverse("tracker:delete_account"), {"confirm": "delete"})
+    assert "Type DELETE in capital letters" in refused.content.decode()
+    assert User.objects.filter(pk=user_id).exists()
+
+    client.post(reverse("tracker:delete_account"), {"confirm": "DELETE"})
+
+    assert not User.objects.filter(pk=user_id).exists()
+    assert not SessionLog.objects.exists() and not Alert.objects.exists()
+    assert not CareLink.objects.filter(client_id=user_id).exists()
+    assert not Notification.objects.filter(about_client_id=user_id).exists()
+    client.force_login(setup["pt"])
+    assert client.get(reverse("tracker:pt_clearance", args=[user_id])).status_code == 404
+
+
+def test_progress_page_has_an_empty_state_and_tables(client, setup):
+    client.force_login(setup["client"])
+    page = client.get(reverse("tracker:progress")).content.decode()
+    assert "No pain check-in yet" in page
+    assert "The same data as tables" in page
+
+
+def test_progress_page_query_count_does_not_grow_with_logs(
+    client, setup, django_assert_max_num_queries
+):
+    client.force_login(setup["client"])
+    with django_assert_max_num_queries(25) as few:
+        client.get(reverse("tracker:progress"))
+    baseline = len(few.captured_queries)  # read now: later requests reset the query log
+    for session in setup["past"]:
+        post_log(client, session)
+    for _ in range(5):
+        client.post(
+            reverse("tracker:assessment_new"),
+            {"vas_low_back_mm": "20", "vas_sciatic_mm": "5", **_odi([1] * 10)},
+        )
+    with django_assert_max_num_queries(baseline):
+        response = client.get(reverse("tracker:progress"))
+    assert response.context["adherence"].attended == len(setup["past"])
+    assert "<svg" in response.content.decode()
+
+
+def test_her_pt_link_is_kept_for_unrelated_clients(setup):
+    other = ClientFactory()
+    CareLinkFactory(pt=setup["other_pt"], client=other)
+    assert CareLink.objects.filter(client=other).exists()

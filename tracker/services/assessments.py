@@ -1,0 +1,95 @@
+"""Pain and disability check-ins: VAS, ODI, where it hurts; leg weakness alerts her PT."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..gestation import gestational_age
+from ..models import Alert, Assessment, PregnancyProfile
+from ..scoring import LOCATIONS, ODI_SECTIONS, SYMPTOMS, is_urgent, odi_percent
+from .alerts import alert_raise
+
+ERR_NO_PREGNANCY = "Tell us your due date first."
+ERR_VAS = "Choose a number from 0 (no pain) to 100 (worst pain imaginable)."
+ERR_ODI = "Each section takes one answer from 0 to 5, or none."
+ERR_LOCATION = "Unknown body area."
+ERR_SYMPTOM = "Unknown symptom."
+FOLLOW_UP_WEEK = 34
+BASELINE_WEEK = 16
+
+
+def assessment_kind(*, existing_kinds: set[str], week: int) -> str:
+    if Assessment.Kind.BASELINE not in existing_kinds:
+        return Assessment.Kind.BASELINE
+    if week >= FOLLOW_UP_WEEK and Assessment.Kind.FOLLOW_UP not in existing_kinds:
+        return Assessment.Kind.FOLLOW_UP
+    return Assessment.Kind.CHECK_IN
+
+
+def assessment_problems(
+    *, vas_low_back_mm, vas_sciatic_mm, odi_answers, pain_locations, symptoms
+) -> dict:
+    problems = {}
+    for name, value in (("vas_low_back_mm", vas_low_back_mm), ("vas_sciatic_mm", vas_sciatic_mm)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            problems[name] = ERR_VAS
+    if not isinstance(odi_answers, list) or len(odi_answers) != ODI_SECTIONS:
+        problems["odi_answers"] = ERR_ODI
+    else:
+        try:
+            odi_percent(odi_answers)
+        except ValueError:
+            problems["odi_answers"] = ERR_ODI
+    if not set(pain_locations) <= {k for k, _ in LOCATIONS}:
+        problems["pain_locations"] = ERR_LOCATION
+    if not set(symptoms) <= {k for k, _ in SYMPTOMS}:
+        problems["symptoms"] = ERR_SYMPTOM
+    return problems
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    client,
+    vas_low_back_mm: int,
+    vas_sciatic_mm: int,
+    odi_answers: list[int | None],
+    pain_locations: list[str],
+    symptoms: list[str],
+    today: dt.date,
+) -> Assessment:
+    profile = PregnancyProfile.objects.filter(client=client).first()
+    if profile is None:
+        raise ValidationError(ERR_NO_PREGNANCY)
+    problems = assessment_problems(
+        vas_low_back_mm=vas_low_back_mm,
+        vas_sciatic_mm=vas_sciatic_mm,
+        odi_answers=odi_answers,
+        pain_locations=pain_locations,
+        symptoms=symptoms,
+    )
+    if problems:
+        raise ValidationError(problems)
+    week = gestational_age(profile.due_date, today).weeks
+    kinds = set(Assessment.objects.filter(client=client).values_list("kind", flat=True))
+    assessment = Assessment.objects.create(
+        client=client,
+        kind=assessment_kind(existing_kinds=kinds, week=week),
+        taken_on=today,
+        gestational_week=max(week, 0),
+        vas_low_back_mm=vas_low_back_mm,
+        vas_sciatic_mm=vas_sciatic_mm,
+        odi_answers=list(odi_answers),
+        odi_percent=odi_percent(odi_answers),
+        pain_locations=sorted(set(pain_locations)),
+        symptoms=sorted(set(symptoms)),
+        urgent=is_urgent(symptoms),
+    )
+    if assessment.urgent:
+        open_alert = Alert.objects.filter(
+            client=client, kind=Alert.Kind.LEG_WEAKNESS, acknowledged_at__isnull=True
+        ).exists()
+        if not open_alert:
+            alert_raise(client=client, kind=Alert.Kind.LEG_WEAKNESS, assessment=assessment)
+    return assessment

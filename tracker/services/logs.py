@@ -1,0 +1,216 @@
+"""Session logs: record, edit (keeping history), warning signs."""
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from programs.models import Prescription
+from programs.safety import WARNING_SIGNS
+
+from ..models import (
+    Alert,
+    Enrolment,
+    ExerciseLog,
+    ScheduledSession,
+    SessionLog,
+    SessionLogRevision,
+)
+from .alerts import alert_raise
+
+ERR_FUTURE = "The date cannot be in the future."
+ERR_BEFORE_ENROLMENT = "That date is before your program started ({start:%d %b %Y})."
+ERR_ALREADY_LOGGED = "This session is already logged. You can edit that log instead."
+ERR_NOT_ENROLLED = "Enrol in the program before logging sessions."
+ERR_PENDING_CLEARANCE = (
+    "Your sessions start once your care provider's clearance is recorded by your PT."
+)
+ERR_CANCELLED = "This session is cancelled."
+ERR_SKIP_REASON = "Say why you skipped the session."
+ERR_MINUTES = "How many minutes did you exercise? (1 to 240)"
+ERR_RPE = "How hard did it feel? Choose a number from 6 to 20."
+ERR_UNSCHEDULED_SKIP = "An extra session is logged only when you did it."
+ERR_UNKNOWN_SIGN = "Unknown warning sign."
+ERR_EXERCISE = "That exercise is not part of this session."
+
+SIGN_KEYS = {key for key, _ in WARNING_SIGNS}
+
+
+@dataclass
+class ExerciseInput:
+    prescription_id: int
+    done: bool = False
+    sets_done: int | None = None
+    load_used: str = ""
+
+
+@dataclass
+class LogInput:
+    status: str
+    performed_on: dt.date
+    skip_reason: str = ""
+    minutes: int = 0
+    rpe: int | None = None
+    avg_heart_rate: int | None = None
+    notes: str = ""
+    warning_signs: list[str] = field(default_factory=list)
+    exercises: list[ExerciseInput] = field(default_factory=list)
+
+
+def program_start(enrolment: Enrolment) -> dt.date:
+    """The first day she may log: her first session or the day she enrolled, if earlier."""
+    first = (
+        ScheduledSession.objects.filter(enrolment=enrolment)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    enrolled = enrolment.created_at.date()
+    return min(first, enrolled) if first else enrolled
+
+
+def log_problems(data: LogInput, *, today: dt.date, start: dt.date, scheduled: bool) -> dict:
+    """Field -> message for everything wrong with a log (pure)."""
+    problems = {}
+    if data.performed_on > today:
+        problems["performed_on"] = ERR_FUTURE
+    elif data.performed_on < start:
+        problems["performed_on"] = ERR_BEFORE_ENROLMENT.format(start=start)
+    if data.status == SessionLog.Status.SKIPPED:
+        if not scheduled:
+            problems["status"] = ERR_UNSCHEDULED_SKIP
+        if data.skip_reason not in SessionLog.SkipReason.values:
+            problems["skip_reason"] = ERR_SKIP_REASON
+    elif data.status in (SessionLog.Status.COMPLETED, SessionLog.Status.PARTIAL):
+        if not 1 <= (data.minutes or 0) <= 240:
+            problems["minutes"] = ERR_MINUTES
+        if data.rpe is None or not 6 <= data.rpe <= 20:
+            problems["rpe"] = ERR_RPE
+    else:
+        problems["status"] = "Choose completed, partly done or skipped."
+    if any(sign not in SIGN_KEYS for sign in data.warning_signs):
+        problems["warning_signs"] = ERR_UNKNOWN_SIGN
+    return problems
+
+
+def _enrolment_for_logging(client) -> Enrolment:
+    enrolment = Enrolment.objects.filter(client=client).first()
+    if enrolment is None:
+        raise ValidationError(ERR_NOT_ENROLLED)
+    if enrolment.status == Enrolment.Status.PENDING_CLEARANCE:
+        raise ValidationError(ERR_PENDING_CLEARANCE)
+    return enrolment
+
+
+def _check(data: LogInput, *, enrolment, today, session) -> None:
+    problems = log_problems(
+        data, today=today, start=program_start(enrolment), scheduled=session is not None
+    )
+    if problems:
+        raise ValidationError(problems)
+
+
+def _apply(log: SessionLog, data: LogInput) -> None:
+    skipped = data.status == SessionLog.Status.SKIPPED
+    log.status = data.status
+    log.performed_on = data.performed_on
+    log.skip_reason = data.skip_reason if skipped else ""
+    log.minutes = 0 if skipped else data.minutes
+    log.rpe = None if skipped else data.rpe
+    log.avg_heart_rate = None if skipped else data.avg_heart_rate
+    log.notes = data.notes
+    log.warning_signs = sorted(set(data.warning_signs))
+    log.flagged = log.flagged or bool(log.warning_signs)
+
+
+def _save_exercises(log: SessionLog, session: ScheduledSession | None, rows: list[ExerciseInput]):
+    if session is None or not rows:
+        return
+    allowed = set(
+        Prescription.objects.filter(block__template_id=session.template_id).values_list(
+            "pk", flat=True
+        )
+    )
+    if any(row.prescription_id not in allowed for row in rows):
+        raise ValidationError(ERR_EXERCISE)
+    ExerciseLog.objects.filter(log=log).delete()
+    ExerciseLog.objects.bulk_create(
+        ExerciseLog(
+            log=log,
+            prescription_id=row.prescription_id,
+            done=row.done,
+            sets_done=row.sets_done,
+            load_used=row.load_used[:80],
+        )
+        for row in rows
+    )
+
+
+def _raise_for_new_signs(log: SessionLog, before: set[str]) -> None:
+    if set(log.warning_signs) - before:
+        alert_raise(client=log.client, kind=Alert.Kind.WARNING_SIGN, session_log=log)
+
+
+@transaction.atomic
+def session_log_record(
+    *, client, session: ScheduledSession | None, data: LogInput, today: dt.date
+) -> SessionLog:
+    """Log a scheduled session (one log each) or an unscheduled extra one."""
+    enrolment = _enrolment_for_logging(client)
+    if session is not None:
+        session = ScheduledSession.objects.select_for_update().get(pk=session.pk, client=client)
+        if session.status == ScheduledSession.Status.CANCELLED:
+            raise ValidationError(ERR_CANCELLED)
+        if SessionLog.objects.filter(session=session).exists():
+            raise ValidationError(ERR_ALREADY_LOGGED)
+    _check(data, enrolment=enrolment, today=today, session=session)
+    log = SessionLog(client=client, session=session)
+    _apply(log, data)
+    log.full_clean(exclude=["session"])
+    try:
+        with transaction.atomic():
+            log.save()
+    except IntegrityError as exc:  # two submissions racing for one session
+        raise ValidationError(ERR_ALREADY_LOGGED) from exc
+    _save_exercises(log, session, data.exercises)
+    _raise_for_new_signs(log, set())
+    return log
+
+
+def _snapshot(log: SessionLog) -> dict:
+    return {
+        "status": log.status,
+        "skip_reason": log.skip_reason,
+        "performed_on": log.performed_on.isoformat(),
+        "minutes": log.minutes,
+        "rpe": log.rpe,
+        "avg_heart_rate": log.avg_heart_rate,
+        "notes": log.notes,
+        "warning_signs": list(log.warning_signs),
+        "exercises": [
+            {
+                k: v
+                for k, v in asdict(
+                    ExerciseInput(e.prescription_id, e.done, e.sets_done, e.load_used)
+                ).items()
+            }
+            for e in log.exercises.all()
+        ],
+    }
+
+
+@transaction.atomic
+def session_log_update(*, log: SessionLog, data: LogInput, by, today: dt.date) -> SessionLog:
+    """Edit a log; its earlier state is kept as a revision."""
+    log = SessionLog.objects.select_for_update().select_related("session").get(pk=log.pk)
+    enrolment = _enrolment_for_logging(log.client)
+    _check(data, enrolment=enrolment, today=today, session=log.session)
+    SessionLogRevision.objects.create(log=log, snapshot=_snapshot(log), edited_by=by)
+    before = set(log.warning_signs)
+    _apply(log, data)
+    log.full_clean(exclude=["session"])
+    log.save()
+    _save_exercises(log, log.session, data.exercises)
+    _raise_for_new_signs(log, before)
+    return log

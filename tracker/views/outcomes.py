@@ -1,0 +1,293 @@
+"""The client's logs, check-ins, progress and her own data (export, deletion)."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from programs.models import Prescription
+from programs.safety import WARNING_SIGNS
+from tracker import selectors, services
+from tracker.forms import AssessmentForm, DeleteAccountForm, SessionLogForm
+from tracker.models import OdiSection
+from tracker.scoring import odi_band, triage_messages, vas_band
+from tracker.views.client import _apply_errors
+from users.decorators import client_required
+from users.services import user_delete
+
+
+def _prescriptions(session):
+    if session is None:
+        return []
+    return list(
+        Prescription.objects.filter(block__template_id=session.template_id)
+        .select_related("exercise", "block")
+        .order_by("block__order", "order", "pk")
+    )
+
+
+def _after_log(request, log, created: bool):
+    if log.warning_signs:
+        return redirect("tracker:stop", log_id=log.pk)
+    messages.success(request, _("Session logged. Well done!") if created else _("Log updated."))
+    return redirect("home")
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def session_log(request, session_id):
+    """Log a scheduled session, or edit its log if there is one."""
+    client = request.user
+    session = selectors.session_for_client(client=client, session_id=session_id)
+    existing = getattr(session, "log", None) if selectors._has_log_cached(session) else None
+    today = selectors.local_today(client)
+    prescriptions = _prescriptions(session)
+    if existing is not None:
+        initial = SessionLogForm.initial_from(existing)
+    else:
+        initial = {"status": "completed", "performed_on": min(session.date, today), "minutes": 60}
+    form = SessionLogForm(request.POST or None, initial=initial, prescriptions=prescriptions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if existing is None:
+                log = services.session_log_record(
+                    client=client, session=session, data=form.to_input(), today=today
+                )
+            else:
+                log = services.session_log_update(
+                    log=existing, data=form.to_input(), by=client, today=today
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return _after_log(request, log, created=existing is None)
+    return render(
+        request,
+        "tracker/log_form.html",
+        {"form": form, "session": session, "log": existing, "today": today},
+    )
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def extra_log(request):
+    """Log an extra session that was not on the schedule."""
+    client = request.user
+    today = selectors.local_today(client)
+    form = SessionLogForm(
+        request.POST or None, initial={"status": "completed", "performed_on": today}
+    )
+    form.fields["status"].choices = [c for c in form.fields["status"].choices if c[0] != "skipped"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            log = services.session_log_record(
+                client=client, session=None, data=form.to_input(), today=today
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return _after_log(request, log, created=True)
+    return render(
+        request,
+        "tracker/log_form.html",
+        {"form": form, "session": None, "log": None, "today": today},
+    )
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def log_edit(request, log_id):
+    client = request.user
+    log = selectors.log_for_client(client=client, log_id=log_id)
+    if log.session_id:
+        return redirect("tracker:session_log", session_id=log.session_id)
+    today = selectors.local_today(client)
+    form = SessionLogForm(request.POST or None, initial=SessionLogForm.initial_from(log))
+    if request.method == "POST" and form.is_valid():
+        try:
+            log = services.session_log_update(log=log, data=form.to_input(), by=client, today=today)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return _after_log(request, log, created=False)
+    return render(
+        request,
+        "tracker/log_form.html",
+        {"form": form, "session": None, "log": log, "today": today},
+    )
+
+
+@client_required
+@require_GET
+def stop(request, log_id):
+    log = selectors.log_for_client(client=request.user, log_id=log_id)
+    labels = dict(WARNING_SIGNS)
+    return render(
+        request,
+        "tracker/stop.html",
+        {"log": log, "signs": [labels.get(k, k) for k in log.warning_signs]},
+    )
+
+
+@client_required
+@require_GET
+def log_history(request):
+    client = request.user
+    from tracker.models import SessionLog
+
+    logs = (
+        SessionLog.objects.filter(client=client)
+        .select_related("session__template")
+        .prefetch_related("revisions")
+        .order_by("-performed_on", "-pk")
+    )
+    return render(request, "tracker/log_history.html", {"logs": logs})
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def assessment_new(request):
+    client = request.user
+    if selectors.pregnancy_of(client) is None:
+        messages.info(request, _("Tell us your due date first."))
+        return redirect("tracker:pregnancy")
+    sections = list(OdiSection.objects.order_by("number"))
+    form = AssessmentForm(request.POST or None, sections=sections)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = services.assessment_record(
+                client=client,
+                vas_low_back_mm=data["vas_low_back_mm"],
+                vas_sciatic_mm=data["vas_sciatic_mm"],
+                odi_answers=form.odi_answers(),
+                pain_locations=data["pain_locations"],
+                symptoms=data["symptoms"],
+                today=selectors.local_today(client),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("tracker:assessment", assessment_id=assessment.pk)
+    due = selectors.assessment_due(client, selectors.local_today(client))
+    return render(request, "tracker/assessment_form.html", {"form": form, "due": due})
+
+
+@client_required
+@require_GET
+def assessment_detail(request, assessment_id):
+    client = request.user
+    assessment = next(
+        (a for a in selectors.assessments_of(client) if str(a.pk) == str(assessment_id)), None
+    )
+    if assessment is None:
+        from django.http import Http404
+
+        raise Http404("No such check-in.")
+    return render(
+        request,
+        "tracker/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "odi_band": odi_band(assessment.odi_percent),
+            "low_back_band": vas_band(assessment.vas_low_back_mm),
+            "sciatic_band": vas_band(assessment.vas_sciatic_mm),
+            "messages_": triage_messages(assessment.pain_locations, assessment.symptoms),
+            "progress": selectors.progress(client, selectors.local_today(client)),
+        },
+    )
+
+
+@client_required
+@require_GET
+def progress_page(request):
+    client = request.user
+    today = selectors.local_today(client)
+    return render(request, "tracker/progress.html", selectors.progress(client, today))
+
+
+@client_required
+@require_GET
+def export_json(request):
+    client = request.user
+    response = JsonResponse(selectors.client_export(client, selectors.local_today(client)))
+    response["Content-Disposition"] = 'attachment; filename="prenafit-my-data.json"'
+    return response
+
+
+@client_required
+@require_GET
+def export_csv(request):
+    client = request.user
+    data = selectors.client_export(client, selectors.local_today(client))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="prenafit-my-data.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "record",
+            "date",
+            "gestational_week",
+            "status",
+            "minutes",
+            "rpe",
+            "vas_low_back_mm",
+            "vas_sciatic_mm",
+            "odi_percent",
+            "odi_band",
+        ]
+    )
+    for s in data["sessions"]:
+        writer.writerow(
+            [
+                "session",
+                s["date"],
+                s["gestational_week"],
+                s["status"],
+                s["minutes"],
+                s["rpe"],
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    for s in data["extra_sessions"]:
+        writer.writerow(
+            ["extra_session", s["date"], "", s["status"], s["minutes"], s["rpe"], "", "", "", ""]
+        )
+    for a in data["assessments"]:
+        writer.writerow(
+            [
+                "assessment",
+                a["date"],
+                a["gestational_week"],
+                a["kind"],
+                "",
+                "",
+                a["vas_low_back_mm"],
+                a["vas_sciatic_mm"],
+                a["odi_percent"],
+                a["odi_band"],
+            ]
+        )
+    return response
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request):
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        user_delete(user=user)
+        messages.success(request, _("Your account and all your data were deleted."))
+        return redirect(reverse("landing"))
+    return render(request, "tracker/delete_account.html", {"form": form})
