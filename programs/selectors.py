@@ -1,6 +1,6 @@
 """Reads of programs, shaped for the pages that show them."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 
 from .models import Block, Exercise, Phase, Prescription, Program, ProgramVersion, SessionTemplate
 
@@ -54,10 +54,15 @@ def exercise_library(*, kind: str = "", region: str = "", source: str = "", q: s
     return list(exercises)
 
 
-def exercise_alternatives(*, exercise: Exercise) -> QuerySet[Exercise]:
-    """Exercises a PT may swap in: same body region or kind, excluding itself."""
-    return (
-        Exercise.objects.filter(body_region=exercise.body_region)
-        .exclude(pk=exercise.pk)
-        .order_by("name")
-    )
+def exercise_alternatives(*, exercise: Exercise) -> list[Exercise]:
+    """Exercises a PT may swap in: those for the same body region or the same sciatica
+    source, never a supine one, the closest matches (both) first."""
+    sources = set(exercise.sciatica_sources)
+    candidates = Exercise.objects.exclude(pk=exercise.pk).exclude(supine=True).order_by("name")
+    scored = []
+    for other in candidates:
+        same_region = other.body_region == exercise.body_region
+        same_source = bool(sources & set(other.sciatica_sources))
+        if same_region or same_source:
+            scored.append((-(same_region + same_source), other.name, other))
+    return [other for *_, other in sorted(scored, key=lambda t: (t[0], t[1]))]

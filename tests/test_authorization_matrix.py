@@ -79,6 +79,24 @@ def _assessment(cast):
     )
 
 
+def _note(cast):
+    from tracker.models import PTNote
+
+    return PTNote.objects.create(client=cast.client, author=cast.her_pt, text="note")
+
+
+def _alert(cast):
+    from tracker.models import Alert
+
+    return Alert.objects.create(client=cast.client, kind="leg_weakness")
+
+
+def _invitation_token(cast):
+    from users.services import invitation_create
+
+    return invitation_create(pt=cast.her_pt, email="invited@example.test")[1]
+
+
 def session_id(cast):
     return cast.client.scheduled_sessions.order_by("date").first().pk
 
@@ -127,6 +145,39 @@ MATRIX: dict[str, Row] = {
     "tracker:delete_account": Row(LOGIN, 200, 200, 404, 404, 404),
     # --- a PT's pages about one client: her PT only ---
     "tracker:pt_clearance": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
+    "tracker:pt_client": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
+    "tracker:pt_client_csv": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
+    "tracker:pt_report": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
+    **{
+        f"tracker:pt_{action}": Row(
+            LOGIN, 404, 404, REDIRECT, 404, 404, kwargs={"client_id": client_id}, method="post"
+        )
+        for action in ("note_add", "swap", "pause", "resume", "schedule", "unlink")
+    },
+    "tracker:pt_note_edit": Row(
+        LOGIN,
+        404,
+        404,
+        200,
+        404,
+        404,
+        kwargs={"client_id": client_id, "note_id": lambda c: _note(c).pk},
+    ),
+    "tracker:pt_alert_ack": Row(
+        LOGIN,
+        404,
+        404,
+        REDIRECT,
+        404,
+        404,
+        kwargs={"client_id": client_id, "alert_id": lambda c: _alert(c).pk},
+        method="post",
+    ),
+    "tracker:pt_cohort_csv": Row(LOGIN, 404, 404, 200, 200, 404),
+    # --- linking ---
+    "invite": Row(LOGIN, 404, 404, 200, 200, 404),
+    "invitation": everyone(200, kwargs={"token": lambda c: _invitation_token(c)}),
+    "unlink_pt": Row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, method="post"),
     # --- public program pages ---
     "programs:about": everyone(200),
     "programs:exercise_list": everyone(200),
@@ -158,10 +209,16 @@ MATRIX: dict[str, Row] = {
             "assessment",
             "alert",
             "odisection",
+            "ptnote",
+            "exerciseswap",
+            "planchange",
+            "auditevent",
         )
     },
     # The ten ODI sections are fixed: their wording may change, their number may not.
     "admin:tracker_odisection_delete": Row(*[ADMIN_LOGIN] * 5, 403),
+    "admin:users_invitation_add": Row(*[ADMIN_LOGIN] * 5, 403),
+    "admin:tracker_auditevent_delete": Row(*[ADMIN_LOGIN] * 5, 403),  # append-only
     "admin/(?P<url>.*)$": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
     # --- accounts (allauth) ---
     "account_login": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),

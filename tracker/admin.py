@@ -10,11 +10,15 @@ from . import services
 from .models import (
     Alert,
     Assessment,
+    AuditEvent,
     Clearance,
     Enrolment,
+    ExerciseSwap,
     Notification,
     OdiSection,
+    PlanChange,
     PregnancyProfile,
+    PTNote,
     ScheduledSession,
     Screening,
     ScreeningQuestion,
@@ -33,7 +37,29 @@ class ScreeningQuestionAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Health records are written by the app; the admin shows them."""
+    """Health records are written by the app; the admin shows them, and every look at one
+    is recorded in the audit log (who, when, which client, which record; never values)."""
+
+    def changelist_view(self, request, extra_context=None):
+        services.audit_record(
+            actor=request.user,
+            client=None,
+            action=AuditEvent.Action.VIEW,
+            what=f"admin list of {self.model._meta.verbose_name_plural}",
+        )
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        client = getattr(obj, "client", None) or getattr(obj, "recipient", None)
+        if obj is not None:
+            services.audit_record(
+                actor=request.user,
+                client=client,
+                action=AuditEvent.Action.VIEW,
+                what=f"admin {self.model._meta.verbose_name} #{obj.pk}",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False
@@ -174,6 +200,46 @@ class AlertAdmin(ReadOnlyAdmin):
     list_filter = ["kind", ("acknowledged_at", admin.EmptyFieldListFilter)]
     search_fields = ["client__email", "client__full_name"]
     list_select_related = ["client", "acknowledged_by"]
+
+
+@admin.register(PTNote)
+class PTNoteAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "client", "author"]
+    search_fields = ["client__email", "client__full_name", "author__email"]
+    list_select_related = ["client", "author"]
+
+
+@admin.register(ExerciseSwap)
+class ExerciseSwapAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "client", "original", "replacement", "created_by", "ended_at"]
+    list_select_related = ["client", "original", "replacement", "created_by"]
+
+
+@admin.register(PlanChange)
+class PlanChangeAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "client", "changed_by", "description"]
+    search_fields = ["client__email", "client__full_name", "description"]
+    list_select_related = ["client", "changed_by"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Who viewed or changed which client's data. Append-only."""
+
+    list_display = ["at", "actor", "action", "client_label", "what"]
+    list_filter = ["action", ("at", admin.DateFieldListFilter), "actor"]
+    search_fields = ["client_label", "actor__email", "what"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OdiSection)

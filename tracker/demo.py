@@ -13,9 +13,10 @@ from users.services import care_link_create
 
 from . import services
 from .gestation import date_at, gestational_age
-from .models import Assessment, Enrolment, ScheduledSession, ScreeningQuestion, SessionLog
+from .models import Alert, Assessment, Enrolment, ScheduledSession, ScreeningQuestion, SessionLog
 from .scoring import odi_percent
 from .selectors import local_today
+from .services import alert_raise
 
 DEMO_PROGRAM = "aparicio2023"
 DEMO_ACCOUNTS = [
@@ -23,6 +24,7 @@ DEMO_ACCOUNTS = [
     ("admin@prenafit.test", "Ana Admin", User.Role.CLIENT, True),
     ("pt@prenafit.test", "Paula Therapist", User.Role.PT, False),
     ("client@prenafit.test", "Clara Client", User.Role.CLIENT, False),
+    ("pt2@prenafit.test", "Pilar Second", User.Role.PT, False),
 ]
 
 
@@ -56,7 +58,23 @@ def _demo_user(email: str, full_name: str, role: str, staff: bool) -> tuple[User
     return user, created
 
 
-def _enrol_at_week(client: User, week: int, rng: random.Random) -> None:
+# Other demo clients: (email, name, PT, week today, share of sessions missed, warning sign?)
+CASELOAD = [
+    ("lucia@prenafit.test", "Lucía Romero", "pt@prenafit.test", 18, 0.05, False),
+    ("maria@prenafit.test", "María Ortega", "pt@prenafit.test", 21, 0.10, True),
+    ("sofia@prenafit.test", "Sofía Navarro", "pt@prenafit.test", 27, 0.45, False),
+    ("elena@prenafit.test", "Elena Castillo", "pt@prenafit.test", 30, 0.10, False),
+    ("carmen@prenafit.test", "Carmen Vidal", "pt@prenafit.test", 33, 0.15, False),
+    ("julia@prenafit.test", "Julia Herrera", "pt@prenafit.test", 35, 0.05, False),
+    ("paula@prenafit.test", "Paula Molina", "pt@prenafit.test", 38, 0.20, False),
+    ("nerea@prenafit.test", "Nerea Campos", "pt2@prenafit.test", 22, 0.10, False),
+    ("irene@prenafit.test", "Irene Blanco", "pt2@prenafit.test", 29, 0.10, False),
+]
+
+
+def _enrol_at_week(
+    client: User, week: int, rng: random.Random, miss_rate: float = 0.08, warning_sign=False
+) -> None:
     """A client at `week`+0 today, enrolled since week 17, with a plausible history."""
     if Enrolment.objects.filter(client=client).exists():
         return
@@ -82,9 +100,9 @@ def _enrol_at_week(client: User, week: int, rng: random.Random) -> None:
     past = ScheduledSession.objects.filter(enrolment=enrolment, date__lt=today).order_by("date")
     for session in past:
         roll = rng.random()
-        if roll < 0.08:
+        if roll < miss_rate:
             continue  # missed: nothing logged
-        if roll < 0.16:
+        if roll < miss_rate + 0.08:
             logs.append(
                 SessionLog(
                     client=client,
@@ -108,6 +126,11 @@ def _enrol_at_week(client: User, week: int, rng: random.Random) -> None:
         )
     SessionLog.objects.bulk_create(logs)
     _history_of_check_ins(client, due, today, rng)
+    if warning_sign and logs:
+        flagged = logs[-1]
+        flagged.warning_signs, flagged.flagged = ["dizziness"], True
+        flagged.save(update_fields=["warning_signs", "flagged"])
+        alert_raise(client=client, kind=Alert.Kind.WARNING_SIGN, session_log=flagged)
 
 
 def _history_of_check_ins(client: User, due: dt.date, today: dt.date, rng: random.Random) -> None:
@@ -149,4 +172,10 @@ def demo_seed() -> list[DemoLogin]:
     if not CareLink.objects.filter(client=client, ended_at__isnull=True).exists():
         care_link_create(pt=pt, client=client)
     _enrol_at_week(client, 24, random.Random(24))  # noqa: S311 - demo data, not security
+    for email, name, pt_email, week, miss_rate, warning in CASELOAD:
+        other, _created = _demo_user(email, name, User.Role.CLIENT, False)
+        if not CareLink.objects.filter(client=other, ended_at__isnull=True).exists():
+            care_link_create(pt=users[pt_email], client=other)
+        rng = random.Random(week)  # noqa: S311 - demo data, not security
+        _enrol_at_week(other, week, rng, miss_rate=miss_rate, warning_sign=warning)
     return logins

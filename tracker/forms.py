@@ -311,3 +311,56 @@ class DeleteAccountForm(forms.Form):
         if self.cleaned_data["confirm"].strip() != "DELETE":
             raise forms.ValidationError(_("Type DELETE in capital letters to confirm."))
         return "DELETE"
+
+
+# --- PT review ----------------------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note (PTs only)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class SwapForm(forms.Form):
+    original = forms.ModelChoiceField(label=_("Exercise in her plan"), queryset=None)
+    replacement = forms.ModelChoiceField(label=_("Swap in"), queryset=None)
+    reason = forms.CharField(label=_("Why (optional)"), max_length=300, required=False)
+
+    def __init__(self, *args, in_plan, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        from programs.models import Exercise
+
+        self.fields["original"].queryset = in_plan
+        self.fields["replacement"].queryset = Exercise.objects.filter(
+            pk__in=[e.pk for e in candidates]
+        )
+        self.fields["replacement"].choices = [("", "—")] + [(e.pk, e.name) for e in candidates]
+
+
+class CaseloadFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search by name"), required=False, max_length=100)
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("all", _("All clients")),
+            ("alerts", _("Open alerts or clearance")),
+            ("below", _("Below the adherence target")),
+            ("t1", _("1st trimester")),
+            ("t2", _("2nd trimester")),
+            ("t3", _("3rd trimester")),
+        ],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("alerts", _("Alerts first")),
+            ("name", _("Name")),
+            ("adherence", _("Adherence, lowest first")),
+            ("-adherence", _("Adherence, highest first")),
+            ("week", _("Week of pregnancy, latest first")),
+            ("last", _("Last session")),
+        ],
+    )

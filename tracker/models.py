@@ -150,6 +150,9 @@ class ScheduledSession(models.Model):
     phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="+")
     template = models.ForeignKey(SessionTemplate, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    # The template's total minutes when the session was built (templates of a published
+    # version never change); adherence counts a partial session at half of it.
+    planned_minutes = models.PositiveSmallIntegerField(default=60)
     cancel_reason = models.CharField(max_length=100, blank=True)
     original_date = models.DateField(null=True, blank=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -381,3 +384,78 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.client_id}"
+
+
+class PTNote(models.Model):
+    """A PT's note about a client: visible to PTs only, editable by its author."""
+
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pt_notes")
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.client_id} by {self.author_id}"
+
+
+class ExerciseSwap(models.Model):
+    """A PT swaps one exercise for another in a client's sessions from a date on."""
+
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exercise_swaps")
+    original = models.ForeignKey("programs.Exercise", on_delete=models.PROTECT, related_name="+")
+    replacement = models.ForeignKey("programs.Exercise", on_delete=models.PROTECT, related_name="+")
+    from_date = models.DateField()
+    reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_id} -> {self.replacement_id} for {self.client_id}"
+
+
+class PlanChange(models.Model):
+    """Who changed a client's plan, when, and how (shown on the PT's client page)."""
+
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="plan_changes")
+    changed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    description = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class AuditEvent(models.Model):
+    """Who viewed or changed which client's health data, and what (never the values)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        CHANGE = "change", _("Changed")
+        EXPORT = "export", _("Exported")
+
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    client = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    client_label = models.CharField(max_length=200, blank=True)  # kept if the account goes
+    action = models.CharField(max_length=10, choices=Action.choices)
+    what = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["client", "at"]), models.Index(fields=["actor", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.action} {self.what} of {self.client_label}"

@@ -68,6 +68,19 @@ def version_phase_slots(version: ProgramVersion) -> list[PhaseSlot]:
     ]
 
 
+def template_minutes(version: ProgramVersion) -> dict[int, int]:
+    """Total minutes of each session template of a version (one query)."""
+    from django.db.models import Sum
+
+    rows = (
+        Block.objects.filter(template__phase__version=version)
+        .values("template")
+        .annotate(total=Sum("minutes"))
+        .values_list("template", "total")
+    )
+    return dict(rows)
+
+
 def _template_key(template):
     return (template.order, template.code)
 
@@ -88,9 +101,25 @@ def session_for_client(*, client, session_id) -> ScheduledSession:
         raise Http404("No such session.") from None
 
 
+def swaps_on(client, day: date) -> dict[int, object]:
+    """original exercise id -> replacement exercise, for the PT's swaps in force on `day`."""
+    from .models import ExerciseSwap
+
+    swaps = ExerciseSwap.objects.filter(client=client, from_date__lte=day).select_related(
+        "replacement"
+    )
+    return {
+        s.original_id: s.replacement
+        for s in swaps.order_by("created_at")
+        if s.ended_at is None or s.ended_at.date() > day
+    }
+
+
 def session_with_content(session: ScheduledSession, max_hr: int | None = None) -> ScheduledSession:
-    """Attach the template's blocks and prescriptions (two queries); with her maximum heart
-    rate, each prescription's heart-rate range in beats per minute as `hr_bpm`."""
+    """Attach the template's blocks and prescriptions (three queries), with her PT's swaps
+    applied (`rx.swapped_from` keeps the original); with her maximum heart rate, each
+    prescription's heart-rate range in beats per minute as `hr_bpm`."""
+    swaps = swaps_on(session.client_id, session.date)
     prescriptions = Prescription.objects.select_related("exercise").order_by("order", "pk")
     blocks = list(
         Block.objects.filter(template_id=session.template_id)
@@ -99,6 +128,9 @@ def session_with_content(session: ScheduledSession, max_hr: int | None = None) -
     )
     for block in blocks:
         for rx in block.prescriptions.all():
+            rx.swapped_from = None
+            if rx.exercise_id in swaps:
+                rx.swapped_from, rx.exercise = rx.exercise, swaps[rx.exercise_id]
             rx.hr_bpm = None
             if max_hr and rx.hr_min_pct and rx.hr_max_pct:
                 rx.hr_bpm = (
@@ -215,14 +247,13 @@ def log_for_client(*, client, log_id) -> SessionLog:
 
 def session_records(client) -> list:
     """Every scheduled session as a scoring.SessionRecord (one query)."""
-    from django.db.models import Sum
-
     from .scoring import SessionRecord
 
     rows = (
         ScheduledSession.objects.filter(client=client)
-        .annotate(planned=Sum("template__blocks__minutes"))
-        .values_list("date", "gestational_week", "status", "log__status", "log__minutes", "planned")
+        .values_list(
+            "date", "gestational_week", "status", "log__status", "log__minutes", "planned_minutes"
+        )
         .order_by("date")
     )
     return [

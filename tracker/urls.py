@@ -35,7 +35,21 @@ urlpatterns = [
     path("me/export.csv", outcomes.export_csv, name="export_csv"),
     path("me/delete/", outcomes.delete_account, name="delete_account"),
     path("calendar/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
+    path("pt/clients/<int:client_id>/", pt.client_detail, name="pt_client"),
     path("pt/clients/<int:client_id>/clearance/", pt.clearance, name="pt_clearance"),
+    path("pt/clients/<int:client_id>/notes/", pt.note_add, name="pt_note_add"),
+    path("pt/clients/<int:client_id>/notes/<int:note_id>/", pt.note_edit, name="pt_note_edit"),
+    path(
+        "pt/clients/<int:client_id>/alerts/<int:alert_id>/ack/", pt.alert_ack, name="pt_alert_ack"
+    ),
+    path("pt/clients/<int:client_id>/swap/", pt.swap, name="pt_swap"),
+    path("pt/clients/<int:client_id>/pause/", pt.pause, name="pt_pause"),
+    path("pt/clients/<int:client_id>/resume/", pt.resume, name="pt_resume"),
+    path("pt/clients/<int:client_id>/schedule/", pt.schedule, name="pt_schedule"),
+    path("pt/clients/<int:client_id>/unlink/", pt.unlink, name="pt_unlink"),
+    path("pt/clients/<int:client_id>/export.csv", pt.client_csv, name="pt_client_csv"),
+    path("pt/clients/<int:client_id>/report/", pt.client_report, name="pt_report"),
+    path("pt/cohort.csv", pt.cohort_csv, name="pt_cohort_csv"),
 ]
 
 # Landing and home keep their plain names (used by settings and every template).

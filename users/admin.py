@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import CareLink, User
+from .models import CareLink, Invitation, User
 
 
 @admin.register(User)
@@ -64,3 +64,21 @@ class CareLinkAdmin(admin.ModelAdmin):
         for link in queryset.filter(ended_at__isnull=True):
             services.care_link_end(link=link, ended_by=request.user)
         self.message_user(request, _("Links ended."), messages.SUCCESS)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "pt", "created_at", "expires_at", "accepted_at"]
+    search_fields = ["email", "pt__email"]
+    readonly_fields = [
+        "pt",
+        "email",
+        "token_hash",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # PTs invite from the app, which e-mails the link

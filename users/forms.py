@@ -30,3 +30,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "time_zone", "language"]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Client's e-mail address"))

@@ -139,3 +139,24 @@ class CareLink(models.Model):
             raise ValidationError({"pt": _("Only a physical therapist can look after a client.")})
         if self.client_id and self.client.role != User.Role.CLIENT:
             raise ValidationError({"client": _("Only a client can be linked to a PT.")})
+
+
+class Invitation(models.Model):
+    """A PT invites a client by e-mail. The link works once and expires after 14 days.
+    Only a hash of the token is stored."""
+
+    pt = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.pt} invited {self.email}"

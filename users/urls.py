@@ -4,4 +4,7 @@ from . import views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/unlink-pt/", views.unlink_pt, name="unlink_pt"),
+    path("pt/invite/", views.invite, name="invite"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -42,3 +42,14 @@ from .enrolment import (
     session_reschedule,
 )
 from .logs import ExerciseInput, LogInput, session_log_record, session_log_update
+from .review import (
+    ERR_NOT_AUTHOR,
+    alert_acknowledge,
+    audit_record,
+    exercise_swap,
+    note_add,
+    note_update,
+    pt_change_schedule,
+    pt_pause,
+    pt_resume,
+)

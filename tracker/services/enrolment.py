@@ -28,7 +28,7 @@ from ..models import (
     SessionLog,
 )
 from ..schedule import plan_sessions, same_week, weekdays_problem
-from ..selectors import version_phase_slots
+from ..selectors import template_minutes, version_phase_slots
 from .alerts import alert_raise
 
 DEFAULT_PROGRAM = "aparicio2023"
@@ -250,6 +250,7 @@ def _create_sessions(enrolment: Enrolment, profile: PregnancyProfile, *, start: 
             enrolment=enrolment, date__gte=start, status=ScheduledSession.Status.SCHEDULED
         ).values_list("date", flat=True)
     )
+    minutes = template_minutes(version)
     planned = plan_sessions(
         due_date=profile.due_date,
         start=start,
@@ -267,6 +268,7 @@ def _create_sessions(enrolment: Enrolment, profile: PregnancyProfile, *, start: 
             version=version,
             phase_id=p.phase_id,
             template_id=p.template_id,
+            planned_minutes=minutes.get(p.template_id, version.session_minutes),
         )
         for p in planned
         if p.date not in taken

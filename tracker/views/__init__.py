@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from tracker.selectors import assessment_due, client_home, local_today
-from users.selectors import active_link_for_client, linked_clients
+from users.selectors import active_link_for_client
 
 
 @require_GET
@@ -23,8 +23,9 @@ def home(request):
     if user.is_pending_pt:
         return render(request, "users/pending_pt.html")
     if user.is_active_pt:
-        clients = linked_clients(pt=user).select_related("enrolment").order_by("full_name", "email")
-        return render(request, "tracker/pt_home.html", {"clients": clients})
+        from .pt import dashboard
+
+        return dashboard(request)
     today = local_today(user)
     context = client_home(user, today)
     context["today"] = today

@@ -1,7 +1,5 @@
 """The client's logs, check-ins, progress and her own data (export, deletion)."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
@@ -16,6 +14,7 @@ from programs.safety import WARNING_SIGNS
 from tracker import selectors, services
 from tracker.forms import AssessmentForm, DeleteAccountForm, SessionLogForm
 from tracker.models import OdiSection
+from tracker.reports import export_csv as export_csv_text
 from tracker.scoring import odi_band, triage_messages, vas_band
 from tracker.views.client import _apply_errors
 from users.decorators import client_required
@@ -226,57 +225,8 @@ def export_json(request):
 def export_csv(request):
     client = request.user
     data = selectors.client_export(client, selectors.local_today(client))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(export_csv_text(data), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="prenafit-my-data.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "record",
-            "date",
-            "gestational_week",
-            "status",
-            "minutes",
-            "rpe",
-            "vas_low_back_mm",
-            "vas_sciatic_mm",
-            "odi_percent",
-            "odi_band",
-        ]
-    )
-    for s in data["sessions"]:
-        writer.writerow(
-            [
-                "session",
-                s["date"],
-                s["gestational_week"],
-                s["status"],
-                s["minutes"],
-                s["rpe"],
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
-    for s in data["extra_sessions"]:
-        writer.writerow(
-            ["extra_session", s["date"], "", s["status"], s["minutes"], s["rpe"], "", "", "", ""]
-        )
-    for a in data["assessments"]:
-        writer.writerow(
-            [
-                "assessment",
-                a["date"],
-                a["gestational_week"],
-                a["kind"],
-                "",
-                "",
-                a["vas_low_back_mm"],
-                a["vas_sciatic_mm"],
-                a["odi_percent"],
-                a["odi_band"],
-            ]
-        )
     return response
 
 

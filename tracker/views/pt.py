@@ -1,21 +1,358 @@
-"""PT pages about one linked client (anyone else's id answers 404)."""
+"""A PT's pages: her caseload and each linked client (anyone else's id answers 404).
+Every view of a client's health data leaves an audit entry."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tracker import selectors, services
-from tracker.forms import ClearanceForm
+from programs.models import Exercise
+from programs.selectors import exercise_alternatives
+from tracker import caseload as caseload_selectors
+from tracker import reports, selectors, services
+from tracker.forms import (
+    CaseloadFilterForm,
+    ClearanceForm,
+    NoteForm,
+    PauseForm,
+    ScheduleForm,
+    SwapForm,
+)
+from tracker.models import Alert, AuditEvent, PlanChange, PTNote, ScreeningQuestion, SessionLog
 from users.decorators import pt_required
-from users.selectors import client_for_pt
+from users.selectors import active_link_for_client, client_for_pt
+from users.services import care_link_end
+
+PAGE_SIZE = 25
+
+
+def dashboard(request):
+    """The PT's home page (called by tracker.views.home)."""
+    pt = request.user
+    form = CaseloadFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    today = selectors.local_today(pt)
+    clients = caseload_selectors.caseload(
+        pt=pt,
+        today=today,
+        q=(params.get("q") or "").strip(),
+        show=params.get("show") or "all",
+        sort=params.get("sort") or "alerts",
+    )
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tracker/pt_dashboard.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": caseload_selectors.rows(page.object_list, today),
+            "query": query.urlencode(),
+            "today": today,
+        },
+    )
+
+
+def _client(request, client_id):
+    return client_for_pt(pt=request.user, client_id=client_id)
+
+
+@pt_required
+@require_GET
+def client_detail(request, client_id):
+    client = _client(request, client_id)
+    today = selectors.local_today(client)
+    services.audit_record(
+        actor=request.user, client=client, action=AuditEvent.Action.VIEW, what="client page"
+    )
+    enrolment = selectors.enrolment_of(client)
+    screening = selectors.latest_screening(client)
+    questions = {q.key: q.text for q in ScreeningQuestion.objects.all()}
+    in_plan = _exercises_in_plan(enrolment)
+    chosen = request.GET.get("swap")
+    original = next((e for e in in_plan if str(e.pk) == chosen), None)
+    context = {
+        "client": client,
+        "profile": selectors.pregnancy_of(client),
+        "enrolment": enrolment,
+        "screening": screening,
+        "screening_answers": [
+            (questions.get(key, key), answer)
+            for key, answer in (screening.answers.items() if screening else [])
+        ],
+        "clearances": list(client.clearances.select_related("recorded_by")),
+        "alerts": list(
+            Alert.objects.filter(client=client)
+            .select_related("acknowledged_by")
+            .order_by("acknowledged_at", "-created_at")[:20]
+        ),
+        "logs": list(
+            SessionLog.objects.filter(client=client)
+            .select_related("session__template")
+            .prefetch_related("revisions")
+            .order_by("-performed_on", "-pk")[:30]
+        ),
+        "notes": list(PTNote.objects.filter(client=client).select_related("author")),
+        "plan_changes": list(
+            PlanChange.objects.filter(client=client).select_related("changed_by")[:20]
+        ),
+        "swaps": list(
+            client.exercise_swaps.filter(ended_at__isnull=True).select_related(
+                "original", "replacement", "created_by"
+            )
+        ),
+        "weeks": selectors.calendar_weeks(client, today),
+        "note_form": NoteForm(),
+        "swap_form": SwapForm(
+            in_plan=in_plan,
+            candidates=exercise_alternatives(exercise=original) if original else [],
+            initial={"original": original},
+        ),
+        "swap_original": original,
+        "in_plan": in_plan,
+        "pause_form": PauseForm(),
+        "clearance_form": ClearanceForm(),
+        "schedule_form": ScheduleForm(
+            initial={
+                "weekdays": [str(d) for d in enrolment.weekdays],
+                "start_time": enrolment.start_time,
+                "time_zone": enrolment.time_zone,
+            }
+        )
+        if enrolment
+        else None,
+        "today": today,
+        **selectors.progress(client, today),
+    }
+    return render(request, "tracker/pt_client.html", context)
+
+
+def _exercises_in_plan(enrolment):
+    if enrolment is None:
+        return Exercise.objects.none()
+    return (
+        Exercise.objects.filter(
+            prescriptions__block__template__phase__version=enrolment.program_version
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def _back(client):
+    return redirect("tracker:pt_client", client_id=client.pk)
+
+
+def _refused(request, exc: ValidationError):
+    messages.error(request, " ".join(exc.messages))
+
+
+@pt_required
+@require_POST
+def note_add(request, client_id):
+    client = _client(request, client_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.note_add(client=client, author=request.user, text=form.cleaned_data["text"])
+        messages.success(request, _("Note added."))
+    else:
+        messages.error(request, _("Write a note of up to 5,000 characters."))
+    return _back(client)
+
+
+@pt_required
+@require_http_methods(["GET", "POST"])
+def note_edit(request, client_id, note_id):
+    client = _client(request, client_id)
+    note = get_object_or_404(PTNote, pk=note_id, client=client, author=request.user)
+    form = NoteForm(request.POST or None, initial={"text": note.text})
+    if request.method == "POST" and form.is_valid():
+        services.note_update(note=note, by=request.user, text=form.cleaned_data["text"])
+        messages.success(request, _("Note updated."))
+        return _back(client)
+    return render(
+        request, "tracker/pt_note_form.html", {"form": form, "client": client, "note": note}
+    )
+
+
+@pt_required
+@require_POST
+def alert_ack(request, client_id, alert_id):
+    client = _client(request, client_id)
+    alert = get_object_or_404(Alert, pk=alert_id, client=client)
+    try:
+        services.alert_acknowledge(alert=alert, by=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Alert acknowledged."))
+    return _back(client)
+
+
+@pt_required
+@require_POST
+def swap(request, client_id):
+    client = _client(request, client_id)
+    enrolment = selectors.enrolment_of(client)
+    in_plan = _exercises_in_plan(enrolment)
+    original = in_plan.filter(pk=request.POST.get("original")).first()
+    candidates = exercise_alternatives(exercise=original) if original else []
+    form = SwapForm(request.POST, in_plan=in_plan, candidates=candidates)
+    if form.is_valid():
+        try:
+            services.exercise_swap(
+                client=client,
+                original=form.cleaned_data["original"],
+                replacement=form.cleaned_data["replacement"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                today=selectors.local_today(client),
+            )
+        except ValidationError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Exercise swapped in her sessions from tomorrow."))
+    else:
+        messages.error(
+            request, _("Choose an exercise from her plan and an alternative to swap in.")
+        )
+    return _back(client)
+
+
+@pt_required
+@require_POST
+def pause(request, client_id):
+    client = _client(request, client_id)
+    form = PauseForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.pt_pause(
+            client=client, by=request.user, reason=reason, today=selectors.local_today(client)
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Her program is paused."))
+    return _back(client)
+
+
+@pt_required
+@require_POST
+def resume(request, client_id):
+    client = _client(request, client_id)
+    try:
+        services.pt_resume(client=client, by=request.user, today=selectors.local_today(client))
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Her program is resumed."))
+    return _back(client)
+
+
+@pt_required
+@require_POST
+def schedule(request, client_id):
+    client = _client(request, client_id)
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pt_change_schedule(
+                client=client,
+                by=request.user,
+                today=selectors.local_today(client),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Her days were changed; logged sessions were kept."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return _back(client)
+
+
+@pt_required
+@require_POST
+def unlink(request, client_id):
+    client = _client(request, client_id)
+    link = active_link_for_client(client=client)
+    care_link_end(link=link, ended_by=request.user)
+    services.audit_record(
+        actor=request.user,
+        client=client,
+        action=AuditEvent.Action.CHANGE,
+        what="ended the care link",
+    )
+    messages.success(
+        request, _("%(name)s is no longer linked to you. Her history is kept.") % {"name": client}
+    )
+    return redirect("home")
+
+
+@pt_required
+@require_GET
+def client_csv(request, client_id):
+    client = _client(request, client_id)
+    services.audit_record(
+        actor=request.user, client=client, action=AuditEvent.Action.EXPORT, what="client CSV"
+    )
+    data = selectors.client_export(client, selectors.local_today(client))
+    response = HttpResponse(reports.export_csv(data), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="prenafit-client-{client.pk}.csv"'
+    return response
+
+
+@pt_required
+@require_GET
+def client_report(request, client_id):
+    """A printable one-page summary for her obstetrician or midwife."""
+    client = _client(request, client_id)
+    today = selectors.local_today(client)
+    services.audit_record(
+        actor=request.user, client=client, action=AuditEvent.Action.EXPORT, what="printable report"
+    )
+    return render(
+        request,
+        "tracker/pt_report.html",
+        {
+            "client": client,
+            "profile": selectors.pregnancy_of(client),
+            "enrolment": selectors.enrolment_of(client),
+            "alerts": list(Alert.objects.filter(client=client).order_by("-created_at")[:10]),
+            "today": today,
+            **selectors.progress(client, today),
+        },
+    )
+
+
+@pt_required
+@require_GET
+def cohort_csv(request):
+    pt = request.user
+    deidentify = request.GET.get("deidentify") == "1"
+    clients = caseload_selectors.caseload(pt=pt, today=selectors.local_today(pt), sort="name")
+    services.audit_record(
+        actor=pt,
+        client=None,
+        action=AuditEvent.Action.EXPORT,
+        what="cohort CSV" + (" (de-identified)" if deidentify else ""),
+    )
+    response = HttpResponse(
+        reports.cohort_csv(clients, deidentify=deidentify), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="prenafit-cohort.csv"'
+    return response
 
 
 @pt_required
 @require_http_methods(["GET", "POST"])
 def clearance(request, client_id):
-    client = client_for_pt(pt=request.user, client_id=client_id)
+    client = _client(request, client_id)
     latest = selectors.latest_screening(client)
     form = ClearanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -29,8 +366,19 @@ def clearance(request, client_id):
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
+            services.audit_record(
+                actor=request.user,
+                client=client,
+                action=AuditEvent.Action.CHANGE,
+                what="recorded clearance",
+            )
+            PlanChange.objects.create(
+                client=client,
+                changed_by=request.user,
+                description="recorded her care provider's clearance",
+            )
             messages.success(request, _("Clearance recorded for %(name)s.") % {"name": client})
-            return redirect("home")
+            return _back(client)
     questions = {q.key: q.text for q in selectors.active_screening_questions()}
     reasons = [questions.get(k, k) for k in (latest.positive_keys if latest else [])]
     return render(

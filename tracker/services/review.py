@@ -1,0 +1,149 @@
+"""What a PT does for a client: notes, alerts, plan changes, and the audit trail of it all."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from programs.models import Exercise, Prescription
+
+from ..models import Alert, AuditEvent, Enrolment, ExerciseSwap, PlanChange, PTNote
+from .enrolment import enrolment_pause, enrolment_resume, schedule_change
+
+ERR_NOT_AUTHOR = "Only the PT who wrote a note can edit it."
+ERR_EMPTY_NOTE = "Write something first."
+ERR_SAME_EXERCISE = "Choose a different exercise to swap in."
+ERR_NOT_IN_PLAN = "That exercise is not in her program."
+ERR_ALREADY_ACKNOWLEDGED = "This alert was already acknowledged."
+ERR_NOT_ENROLLED = "She is not enrolled yet."
+
+
+def audit_record(*, actor, client, action: str, what: str) -> AuditEvent:
+    """Record who saw or changed which client's data. `what` names the page or the change,
+    never a score or a symptom."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        client=client,
+        client_label=f"{client.full_name} <{client.email}>" if client else "",
+        action=action,
+        what=what[:200],
+    )
+
+
+def _plan_change(client, by, description: str) -> PlanChange:
+    audit_record(actor=by, client=client, action=AuditEvent.Action.CHANGE, what=description)
+    return PlanChange.objects.create(client=client, changed_by=by, description=description[:300])
+
+
+@transaction.atomic
+def note_add(*, client, author, text: str) -> PTNote:
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": ERR_EMPTY_NOTE})
+    note = PTNote.objects.create(client=client, author=author, text=text)
+    audit_record(actor=author, client=client, action=AuditEvent.Action.CHANGE, what="added a note")
+    return note
+
+
+@transaction.atomic
+def note_update(*, note: PTNote, by, text: str) -> PTNote:
+    if note.author_id != by.pk:
+        raise ValidationError(ERR_NOT_AUTHOR)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": ERR_EMPTY_NOTE})
+    note.text = text
+    note.save(update_fields=["text", "updated_at"])
+    audit_record(
+        actor=by, client=note.client, action=AuditEvent.Action.CHANGE, what="edited a note"
+    )
+    return note
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, by) -> Alert:
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.acknowledged_at is not None:
+        raise ValidationError(ERR_ALREADY_ACKNOWLEDGED)
+    alert.acknowledged_by = by
+    alert.acknowledged_at = timezone.now()
+    alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    audit_record(
+        actor=by,
+        client=alert.client,
+        action=AuditEvent.Action.CHANGE,
+        what=f"acknowledged a {alert.get_kind_display().lower()} alert",
+    )
+    return alert
+
+
+@transaction.atomic
+def exercise_swap(
+    *, client, original: Exercise, replacement: Exercise, by, today: dt.date, reason: str = ""
+) -> ExerciseSwap:
+    """From tomorrow, her sessions show `replacement` wherever `original` was prescribed.
+    Logged sessions are untouched (they keep what she did)."""
+    if original.pk == replacement.pk:
+        raise ValidationError({"replacement": ERR_SAME_EXERCISE})
+    enrolment = Enrolment.objects.filter(client=client).first()
+    if enrolment is None:
+        raise ValidationError(ERR_NOT_ENROLLED)
+    in_plan = Prescription.objects.filter(
+        exercise=original, block__template__phase__version=enrolment.program_version
+    ).exists()
+    if not in_plan:
+        raise ValidationError({"original": ERR_NOT_IN_PLAN})
+    ExerciseSwap.objects.filter(client=client, original=original, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+    swap = ExerciseSwap.objects.create(
+        client=client,
+        original=original,
+        replacement=replacement,
+        from_date=today + dt.timedelta(days=1),
+        reason=reason[:300],
+        created_by=by,
+    )
+    _plan_change(client, by, f"swapped {original.name} for {replacement.name} from tomorrow")
+    return swap
+
+
+@transaction.atomic
+def pt_pause(*, client, by, reason: str, today: dt.date) -> Enrolment:
+    enrolment = _enrolment(client)
+    enrolment = enrolment_pause(
+        enrolment=enrolment, by=by, reason=reason or "Paused by her PT", today=today
+    )
+    _plan_change(client, by, "paused the program")
+    return enrolment
+
+
+@transaction.atomic
+def pt_resume(*, client, by, today: dt.date) -> Enrolment:
+    enrolment = enrolment_resume(enrolment=_enrolment(client), by=by, today=today)
+    _plan_change(client, by, "resumed the program")
+    return enrolment
+
+
+@transaction.atomic
+def pt_change_schedule(*, client, by, weekdays, start_time, time_zone, today: dt.date) -> Enrolment:
+    enrolment = schedule_change(
+        enrolment=_enrolment(client),
+        weekdays=weekdays,
+        start_time=start_time,
+        time_zone=time_zone,
+        today=today,
+    )
+    names = ", ".join(
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][d] for d in enrolment.weekdays
+    )
+    _plan_change(client, by, f"changed her days to {names} at {start_time:%H:%M}")
+    return enrolment
+
+
+def _enrolment(client) -> Enrolment:
+    enrolment = Enrolment.objects.filter(client=client).first()
+    if enrolment is None:
+        raise ValidationError(ERR_NOT_ENROLLED)
+    return enrolment
