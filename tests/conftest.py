@@ -148,3 +148,72 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def reference_data():
+    """The rows data migrations create (screening questions, ODI sections). Transactional
+    tests flush the database when they end; tests that run after one call this."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (
+        ("tracker.migrations.0002_screening_questions", "add_questions"),
+        ("tracker.migrations.0004_odi_sections", "add_sections"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(scope="session")
+def celery_app_on_redis(redis_available):
+    """The project's Celery app pointed at test-only Redis databases (14 broker, 15 results),
+    so a running development worker cannot take the tests' tasks."""
+    import redis
+
+    from config.celery import app
+
+    broker, backend = redis_url_for_tests(14), redis_url_for_tests(15)
+    redis.Redis.from_url(broker).flushdb()
+    saved = (app.conf.broker_url, app.conf.result_backend, app.conf.broker_transport_options)
+    app.conf.broker_url = broker
+    app.conf.result_backend = backend
+    app.conf.broker_transport_options = {"socket_connect_timeout": 2, "socket_timeout": 5}
+    app.conf.broker_connection_retry_on_startup = True
+    yield app
+    app.conf.broker_url, app.conf.result_backend, app.conf.broker_transport_options = saved
+
+
+@pytest.fixture(scope="session")
+def celery_worker(celery_app_on_redis, django_db_setup, django_db_blocker):
+    """A real Celery worker (solo pool, in a thread of this process) consuming from Redis.
+    Tests that use it need django_db(transaction=True): the worker's thread cannot see rows
+    of a test transaction that never commits."""
+    from celery.contrib.testing.worker import start_worker
+
+    # Starting the worker runs Django's checks, which touch the database.
+    starting = start_worker(
+        celery_app_on_redis,
+        pool="solo",
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=30,
+    )
+    with django_db_blocker.unblock():
+        worker = starting.__enter__()
+    yield worker
+    with django_db_blocker.unblock():
+        starting.__exit__(None, None, None)
+
+
+def wait_for(condition, timeout=20.0, interval=0.1):
+    """Poll until condition() is truthy (the worker runs in another thread)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"gave up after {timeout}s waiting for {condition}")

@@ -79,6 +79,18 @@ def _assessment(cast):
     )
 
 
+def _notice(cast):
+    from tracker.models import Notification
+
+    return Notification.objects.create(recipient=cast.client, kind="general", title="Hello")
+
+
+def _unsubscribe_token(cast):
+    from tracker.reminders.delivery import unsubscribe_token
+
+    return unsubscribe_token(cast.client.pk, "session_upcoming")
+
+
 def _note(cast):
     from tracker.models import PTNote
 
@@ -174,6 +186,22 @@ MATRIX: dict[str, Row] = {
         method="post",
     ),
     "tracker:pt_cohort_csv": Row(LOGIN, 404, 404, 200, 200, 404),
+    # --- notifications ---
+    "tracker:notifications": logged_in(200),
+    "tracker:notification_read": Row(
+        LOGIN,
+        REDIRECT,
+        404,
+        404,
+        404,
+        404,
+        kwargs={"notification_id": lambda c: _notice(c).pk},
+        method="post",
+    ),
+    "tracker:notifications_read_all": logged_in(REDIRECT, method="post"),
+    "tracker:notification_settings": logged_in(200),
+    # One-click unsubscribe works from the e-mail, without a session.
+    "tracker:unsubscribe": everyone(200, kwargs={"token": lambda c: _unsubscribe_token(c)}),
     # --- linking ---
     "invite": Row(LOGIN, 404, 404, 200, 200, 404),
     "invitation": everyone(200, kwargs={"token": lambda c: _invitation_token(c)}),
@@ -213,6 +241,7 @@ MATRIX: dict[str, Row] = {
             "exerciseswap",
             "planchange",
             "auditevent",
+            "delivery",
         )
     },
     # The ten ODI sections are fixed: their wording may change, their number may not.

@@ -12,6 +12,7 @@ from .models import (
     Assessment,
     AuditEvent,
     Clearance,
+    Delivery,
     Enrolment,
     ExerciseSwap,
     Notification,
@@ -240,6 +241,40 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Every reminder and alert e-mail with its state; failed ones can be retried."""
+
+    list_display = [
+        "due_at",
+        "recipient",
+        "kind",
+        "status",
+        "attempts",
+        "sent_at",
+        "skip_reason",
+        "last_error",
+    ]
+    list_filter = ["status", "kind", ("due_at", admin.DateFieldListFilter)]
+    search_fields = ["recipient__email", "object_key"]
+    date_hierarchy = "due_at"
+    list_select_related = ["recipient"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Retry (put failed deliveries back in line)"))
+    def retry(self, request, queryset):
+        n = queryset.filter(status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.PENDING, attempts=0, enqueued_at=None
+        )
+        self.message_user(
+            request, _("%(n)d delivery(ies) will be retried by the next dispatcher run.") % {"n": n}
+        )
 
 
 @admin.register(OdiSection)

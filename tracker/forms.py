@@ -364,3 +364,35 @@ class CaseloadFilterForm(forms.Form):
             ("last", _("Last session")),
         ],
     )
+
+
+# --- notification settings ----------------------------------------------------------------
+
+from .models import NotificationSettings  # noqa: E402
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = NotificationSettings
+        fields = [
+            "session_upcoming", "session_upcoming_channel", "session_mode", "session_lead_minutes",
+            "digest_time", "session_missed", "session_missed_channel", "assessment_due",
+            "assessment_due_channel", "weekly_check_in", "pt_alert", "pt_alert_channel",
+            "pt_digest", "pt_digest_channel", "quiet_start", "quiet_end",
+        ]  # fmt: skip
+        widgets = {
+            "digest_time": TimeInput(),
+            "quiet_start": TimeInput(),
+            "quiet_end": TimeInput(),
+        }
+
+    def __init__(self, *args, is_pt=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        client_fields = [
+            "session_upcoming", "session_upcoming_channel", "session_mode", "session_lead_minutes",
+            "digest_time", "session_missed", "session_missed_channel", "assessment_due",
+            "assessment_due_channel", "weekly_check_in",
+        ]  # fmt: skip
+        pt_fields = ["pt_alert", "pt_alert_channel", "pt_digest", "pt_digest_channel"]
+        for name in pt_fields if not is_pt else client_fields:
+            del self.fields[name]

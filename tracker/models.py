@@ -1,5 +1,6 @@
 """A client's pregnancy, safety screening, enrolment and schedule, and what she logs."""
 
+import datetime
 import secrets
 import uuid
 
@@ -247,6 +248,10 @@ class Notification(models.Model):
     urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The reminder this notice belongs to: one notice per delivery, whatever the retries.
+    delivery = models.OneToOneField(
+        "Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="notification"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -459,3 +464,114 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.action} {self.what} of {self.client_label}"
+
+
+class ReminderKind(models.TextChoices):
+    SESSION_UPCOMING = "session_upcoming", _("Upcoming session")
+    SESSION_MISSED = "session_missed", _("Missed session")
+    ASSESSMENT_DUE = "assessment_due", _("Pain check-in due")
+    PT_ALERT = "pt_alert", _("Urgent alert about a client (PTs)")
+    PT_DIGEST = "pt_digest", _("Weekly digest of my clients (PTs)")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail and in the app")
+    IN_APP = "in_app", _("In the app only")
+
+
+class NotificationSettings(models.Model):
+    """A user's reminder preferences: each kind on or off and its channel, the lead time or
+    a morning digest for sessions, quiet hours (in her own time zone)."""
+
+    class SessionMode(models.TextChoices):
+        BEFORE = "before", _("Before each session")
+        DIGEST = "digest", _("A morning digest on session days")
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    session_upcoming = models.BooleanField(_("upcoming sessions"), default=True)
+    session_upcoming_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    session_mode = models.CharField(
+        max_length=10, choices=SessionMode.choices, default=SessionMode.BEFORE
+    )
+    session_lead_minutes = models.PositiveSmallIntegerField(
+        _("minutes before"),
+        default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+    )
+    digest_time = models.TimeField(
+        _("morning digest and missed-session time"), default=datetime.time(7, 30)
+    )
+    session_missed = models.BooleanField(_("missed sessions"), default=True)
+    session_missed_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    assessment_due = models.BooleanField(_("pain check-ins due"), default=True)
+    assessment_due_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    weekly_check_in = models.BooleanField(
+        _("remind me of the optional weekly check-in"), default=False
+    )
+    pt_alert = models.BooleanField(_("urgent alerts about my clients"), default=True)
+    pt_alert_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    pt_digest = models.BooleanField(_("weekly digest of my clients"), default=True)
+    pt_digest_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    # Off unless she sets them (a 07:00 session's 06:00 reminder must not be held back).
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Notification settings of {self.user_id}"
+
+    def wants(self, kind: str) -> bool:
+        return bool(getattr(self, kind))
+
+    def channel(self, kind: str) -> str:
+        return getattr(self, f"{kind}_channel")
+
+
+class Delivery(models.Model):
+    """One message to one person. The unique key (recipient, kind, object, due time) makes
+    retries, overlapping dispatcher runs and killed workers produce one message at most."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CLAIMED = "claimed", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    object_key = models.CharField(max_length=100)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-due_at", "-pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "object_key", "due_at"],
+                name="one_delivery_per_message",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import client, feed, outcomes, pt
+from .views import client, feed, notifications, outcomes, pt
 
 app_name = "tracker"
 
@@ -34,6 +34,21 @@ urlpatterns = [
     path("me/export.json", outcomes.export_json, name="export_json"),
     path("me/export.csv", outcomes.export_csv, name="export_csv"),
     path("me/delete/", outcomes.delete_account, name="delete_account"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        notifications.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        notifications.notification_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "settings/notifications/", notifications.notification_settings, name="notification_settings"
+    ),
+    path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("calendar/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
     path("pt/clients/<int:client_id>/", pt.client_detail, name="pt_client"),
     path("pt/clients/<int:client_id>/clearance/", pt.clearance, name="pt_clearance"),

@@ -64,13 +64,16 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "tracker.context_processors.unread_notifications",
             ],
         },
     },
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
@@ -179,6 +182,8 @@ SESSION_COOKIE_HTTPONLY = True
 # --- Redis and Celery ---
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+# Short socket timeouts: publishing from a web request fails fast when Redis is down.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 if not CELERY_BROKER_URL:
     if REDIS_URL:
         CELERY_BROKER_URL = REDIS_URL
@@ -209,7 +214,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing never blocks a web request for long when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BEAT_SCHEDULE: dict = {}
+# Publishing a task never retries for long: a web request must not hang on a dead broker
+# (delivery rows wait in the database and the next dispatcher run enqueues them).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-reminders": {"task": "tracker.dispatch_reminders", "schedule": 300.0},
+}
 
 if REDIS_URL:
     CACHES = {
@@ -230,3 +240,5 @@ LOGGING = {
 }
 
 PRENAFIT_DEMO_PASSWORD = "prenafit-demo"
+# Absolute links in e-mails (reminders, unsubscribe) start with this.
+PRENAFIT_BASE_URL = env("PRENAFIT_BASE_URL", default="http://127.0.0.1:8000")

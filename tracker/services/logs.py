@@ -203,7 +203,9 @@ def _snapshot(log: SessionLog) -> dict:
 @transaction.atomic
 def session_log_update(*, log: SessionLog, data: LogInput, by, today: dt.date) -> SessionLog:
     """Edit a log; its earlier state is kept as a revision."""
-    log = SessionLog.objects.select_for_update(of=("self",)).select_related("session").get(pk=log.pk)
+    log = (
+        SessionLog.objects.select_for_update(of=("self",)).select_related("session").get(pk=log.pk)
+    )
     enrolment = _enrolment_for_logging(log.client)
     _check(data, enrolment=enrolment, today=today, session=log.session)
     SessionLogRevision.objects.create(log=log, snapshot=_snapshot(log), edited_by=by)

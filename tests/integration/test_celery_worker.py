@@ -1,0 +1,242 @@
+"""Reminders through a real Celery worker on a real Redis (test databases 14 and 15).
+
+transaction=True: the worker thread must see committed rows. In CI a missing Redis fails
+the run; locally these tests skip with the reason."""
+
+import datetime as dt
+import threading
+from contextlib import contextmanager
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import wait_for
+from tests.factories import ClientFactory, PTFactory, build_program_version, enrolled_client
+from tracker import services
+from tracker.models import Delivery, NotificationSettings, ReminderKind
+from tracker.reminders.delivery import claim
+from tracker.reminders.dispatch import reminders_dispatch
+from tracker.reminders.timing import local_datetime, to_utc, upcoming_due
+from tracker.selectors import local_today
+from tracker.tasks import deliver, dispatch_reminders
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def setup(celery_worker, celery_app_on_redis, reference_data):
+    mail.outbox.clear()
+    yield build_program_version(slug="aparicio2023", prescriptions_per_block=1)
+    # Let the worker finish before the database is flushed for the next test.
+    import redis
+
+    queue = redis.Redis.from_url(celery_app_on_redis.conf.broker_url)
+    wait_for(lambda: queue.llen("celery") == 0)
+    import time
+
+    time.sleep(0.5)
+
+
+def sent(kind=None):
+    return Delivery.objects.filter(status="sent", **({"kind": kind} if kind else {}))
+
+
+def emails_to(user):
+    return [m for m in mail.outbox if m.to == [user.email]]
+
+
+def session_soon(user, minutes_ahead: int):
+    """Move her next session to today, starting `minutes_ahead` minutes from now (local)."""
+    now_local = timezone.localtime(timezone.now(), timezone.get_current_timezone())
+    import zoneinfo
+
+    local_now = timezone.now().astimezone(zoneinfo.ZoneInfo(user.enrolment.time_zone))
+    start = (local_now + dt.timedelta(minutes=minutes_ahead)).replace(second=0, microsecond=0)
+    session = user.scheduled_sessions.order_by("date").first()
+    session.date, session.start_time = start.date(), start.time()
+    session.save(update_fields=["date", "start_time"])
+    del now_local
+    return session
+
+
+def test_the_dispatch_task_runs_on_the_worker_and_the_reminder_arrives_once(setup):
+    user = ClientFactory(time_zone="Europe/Madrid")
+    enrolled_client(today=local_today(user), client=user, version=setup)
+    session = session_soon(user, 30)  # 60 minute lead: due half an hour ago
+
+    dispatch_reminders.delay()
+
+    wait_for(lambda: sent(ReminderKind.SESSION_UPCOMING).exists())
+    (email,) = emails_to(user)
+    assert session.template.name in email.body or "Warm-up" in email.body
+    dispatch_reminders.delay()  # a second beat tick changes nothing
+    wait_for(lambda: Delivery.objects.filter(enqueued_at__isnull=False).count() >= 1)
+    assert len(emails_to(user)) == 1
+
+
+def test_each_kind_is_delivered_once(setup):
+    today = timezone.now().date()
+    pt = PTFactory(time_zone="Europe/Madrid")
+    missed = ClientFactory(time_zone="Europe/Madrid")
+    enrolled_client(
+        today=local_today(missed),
+        client=missed,
+        version=setup,
+        pt=pt,
+        start=today - dt.timedelta(days=3),
+    )
+    yesterday = (
+        missed.scheduled_sessions.filter(date__lt=local_today(missed)).order_by("-date").first()
+    )
+    # Upcoming: a session later today for another client.
+    upcoming = ClientFactory(time_zone="Europe/Madrid")
+    enrolled_client(today=local_today(upcoming), client=upcoming, version=setup, pt=pt)
+    session_soon(upcoming, 45)
+    # The PT alert goes out from on_commit, through the worker.
+    services.alert_raise(client=missed, kind="warning_sign")
+    wait_for(lambda: sent(ReminderKind.PT_ALERT).exists())
+
+    # Dispatcher passes: now (the session reminder), the next morning of the missed session,
+    # 09:01 today (the baseline check-in), and the PT's Monday digest time.
+    reminders_dispatch(now=timezone.now())
+    morning = to_utc(
+        local_datetime(yesterday.date + dt.timedelta(days=1), dt.time(7, 31), "Europe/Madrid")
+    )
+    reminders_dispatch(now=morning)
+    reminders_dispatch(
+        now=to_utc(local_datetime(local_today(missed), dt.time(9, 1), "Europe/Madrid"))
+    )
+    monday = local_today(pt) - dt.timedelta(days=local_today(pt).weekday())
+    reminders_dispatch(now=to_utc(local_datetime(monday, dt.time(8, 1), "Europe/Madrid")))
+
+    kinds = set(ReminderKind.values)
+    try:
+        wait_for(lambda: kinds <= set(sent().values_list("kind", flat=True)))
+    except AssertionError:
+        raise AssertionError(
+            list(Delivery.objects.values_list("kind", "status", "skip_reason", "last_error"))
+        ) from None
+    for delivery in Delivery.objects.exclude(status="skipped"):
+        matching = [
+            m
+            for m in mail.outbox
+            if m.to == [delivery.recipient.email] and m.subject.startswith("[Prenafit]")
+        ]
+        assert matching, delivery
+    pt_mail = emails_to(pt)
+    assert sum("Urgent" in m.subject for m in pt_mail) == 1
+    assert sum("weekly" in m.subject for m in pt_mail) == 1
+    # Nothing was sent twice.
+    keys = [(d.recipient_id, d.kind, d.object_key) for d in sent()]
+    assert len(keys) == len(set(keys))
+
+
+def test_two_dispatchers_at_once_give_one_email_per_message(setup):
+    users = []
+    for _ in range(5):
+        user = ClientFactory(time_zone="Europe/Madrid")
+        enrolled_client(today=local_today(user), client=user, version=setup)
+        NotificationSettings.objects.create(user=user, session_missed=False, assessment_due=False)
+        session_soon(user, 20)
+        users.append(user)
+    now = timezone.now()
+    errors = []
+
+    def run():
+        try:
+            reminders_dispatch(now=now)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert not errors
+    wait_for(lambda: sent(ReminderKind.SESSION_UPCOMING).count() == 5)
+    for user in users:
+        assert len(emails_to(user)) == 1
+
+
+def test_a_worker_killed_between_claim_and_send_still_gives_one_email(setup):
+    user = ClientFactory(time_zone="Europe/Madrid")
+    enrolled_client(today=local_today(user), client=user, version=setup)
+    NotificationSettings.objects.create(user=user, session_missed=False, assessment_due=False)
+    session = session_soon(user, 30)
+    due = upcoming_due(
+        day=session.date, start=session.start_time, tz="Europe/Madrid", mode="before",
+        lead_minutes=60, digest_time=dt.time(7, 30),
+    )  # fmt: skip
+    row = Delivery.objects.create(
+        recipient=user,
+        kind=ReminderKind.SESSION_UPCOMING,
+        object_key=f"session:{session.pk}",
+        due_at=due,
+    )
+    # A worker claimed it eleven minutes ago and died before sending.
+    assert claim(row.pk, timezone.now() - dt.timedelta(minutes=11))
+    # The broker redelivers the unacknowledged task, and the dispatcher re-enqueues the row.
+    deliver.delay(row.pk)
+    reminders_dispatch(now=timezone.now())
+
+    wait_for(lambda: sent().filter(pk=row.pk).exists())
+    deliver.delay(row.pk)  # one more duplicate task for good measure
+    wait_for(lambda: Delivery.objects.get(pk=row.pk).attempts >= 2)
+    assert len(emails_to(user)) == 1
+
+
+@contextmanager
+def broker_down(app):
+    """Point the app's publisher at a closed port (the worker keeps its own connection)."""
+    saved = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        app.conf.broker_url = saved
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+def test_with_redis_down_logging_works_and_the_pt_alert_goes_out_when_it_is_back(
+    setup, client, celery_app_on_redis
+):
+    pt = PTFactory()
+    user = ClientFactory()
+    today = local_today(user)
+    enrolment = enrolled_client(
+        today=today, client=user, version=setup, pt=pt, start=today - dt.timedelta(days=7)
+    )
+    session = enrolment.sessions.filter(date__lt=today).first()
+    client.force_login(user)
+
+    with broker_down(celery_app_on_redis):
+        response = client.post(
+            reverse("tracker:session_log", args=[session.pk]),
+            {
+                "status": "completed",
+                "performed_on": session.date.isoformat(),
+                "minutes": "40",
+                "rpe": "13",
+                "warning_signs": ["dizziness"],
+            },
+        )
+    assert response.status_code == 302 and "/stop/" in response["Location"]
+    row = Delivery.objects.get(kind=ReminderKind.PT_ALERT)
+    assert row.status == "pending" and row.enqueued_at is None
+    assert not emails_to(pt)
+
+    reminders_dispatch(now=timezone.now())  # Redis is back: the next run catches up
+
+    wait_for(lambda: sent(ReminderKind.PT_ALERT).exists())
+    assert len(emails_to(pt)) == 1

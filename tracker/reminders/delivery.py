@@ -1,0 +1,270 @@
+"""Delivering one message: claim the row (a conditional update, so only one worker wins),
+re-check that it is still wanted and relevant, send it, mark it sent."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from ..models import (
+    Alert,
+    Channel,
+    Delivery,
+    Enrolment,
+    Notification,
+    NotificationSettings,
+    ReminderKind,
+    ScheduledSession,
+    SessionLog,
+)
+from .dispatch import CLAIM_TIMEOUT, _settings
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+UNSUBSCRIBE_SALT = "prenafit.unsubscribe"
+
+
+@dataclass
+class Message:
+    subject: str
+    text: str
+    html: str
+    title: str
+    url: str
+    urgent: bool = False
+
+
+def claim(delivery_id: int, now: dt.datetime) -> bool:
+    """Take the row for sending. True for exactly one caller per attempt."""
+    fresh = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.CLAIMED, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if fresh:
+        return True
+    stale = Delivery.objects.filter(
+        pk=delivery_id, status=Delivery.Status.CLAIMED, claimed_at__lt=now - CLAIM_TIMEOUT
+    ).update(claimed_at=now, attempts=F("attempts") + 1)
+    return bool(stale)
+
+
+def unsubscribe_token(user_id: int, kind: str) -> str:
+    return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if data.get("k") not in ReminderKind.values:
+        return None
+    return data["u"], data["k"]
+
+
+def _base_url() -> str:
+    return settings.PRENAFIT_BASE_URL.rstrip("/")
+
+
+def _object_id(delivery: Delivery) -> int | None:
+    parts = delivery.object_key.split(":")
+    return int(parts[1]) if parts[0] in ("session", "alert") and parts[1].isdigit() else None
+
+
+def relevance_problem(delivery: Delivery, now: dt.datetime) -> str | None:
+    """Why the message should no longer go out, or None."""
+    user = delivery.recipient
+    if not user.is_active:
+        return "the account is inactive"
+    prefs = _settings(user)
+    if not prefs.wants(delivery.kind):
+        return "the recipient turned this kind off"
+    kind = delivery.kind
+    if kind in (
+        ReminderKind.SESSION_UPCOMING,
+        ReminderKind.SESSION_MISSED,
+        ReminderKind.ASSESSMENT_DUE,
+    ):
+        enrolment = Enrolment.objects.filter(client=user).first()
+        if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
+            return "the program is not active"
+    if kind == ReminderKind.SESSION_UPCOMING:
+        if delivery.object_key.startswith("session:"):
+            session = (
+                ScheduledSession.objects.filter(pk=_object_id(delivery))
+                .select_related("enrolment")
+                .first()
+            )
+            if session is None or session.status != ScheduledSession.Status.SCHEDULED:
+                return "the session was cancelled or moved"
+            if SessionLog.objects.filter(session=session).exists():
+                return "the session is already logged"
+            from .timing import session_start
+
+            if session_start(session.date, session.start_time, session.enrolment.time_zone) <= now:
+                return "the session has already started"
+    if kind == ReminderKind.SESSION_MISSED:
+        session = ScheduledSession.objects.filter(pk=_object_id(delivery)).first()
+        if session is None or session.status != ScheduledSession.Status.SCHEDULED:
+            return "the session was cancelled or moved"
+        if SessionLog.objects.filter(session=session).exists():
+            return "the session was logged after all"
+    if kind == ReminderKind.PT_ALERT:
+        alert = Alert.objects.filter(pk=_object_id(delivery)).first()
+        if alert is None:
+            return "the alert no longer exists"
+    return None
+
+
+def compose(delivery: Delivery) -> Message:
+    """The e-mail (HTML and text) and in-app text for a delivery, in the recipient's language.
+    Never includes scores or symptoms: the link opens them in the app, behind log-in."""
+    from ..selectors import session_with_content
+
+    user = delivery.recipient
+    base = _base_url()
+    context = {
+        "user": user,
+        "base": base,
+        "unsubscribe_url": base
+        + reverse("tracker:unsubscribe", args=[unsubscribe_token(user.pk, delivery.kind)]),
+        "settings_url": base + reverse("tracker:notification_settings"),
+    }
+    kind = delivery.kind
+    url = base + reverse("home")
+    urgent = False
+    if kind == ReminderKind.SESSION_UPCOMING:
+        if delivery.object_key.startswith("session:"):
+            session = ScheduledSession.objects.select_related("template", "phase").get(
+                pk=_object_id(delivery)
+            )
+            context["sessions"] = [session_with_content(session)]
+            url = base + reverse("tracker:session", args=[session.pk])
+        else:
+            day = dt.date.fromisoformat(delivery.object_key.split(":")[1])
+            sessions = ScheduledSession.objects.filter(
+                client=user, date=day, status=ScheduledSession.Status.SCHEDULED
+            ).select_related("template", "phase")
+            context["sessions"] = [session_with_content(s) for s in sessions]
+        title = "Your Prenafit session is coming up"
+    elif kind == ReminderKind.SESSION_MISSED:
+        session = ScheduledSession.objects.select_related("template").get(pk=_object_id(delivery))
+        context["session"] = session
+        context["log_url"] = base + reverse("tracker:session_log", args=[session.pk])
+        context["move_url"] = base + reverse("tracker:session", args=[session.pk])
+        url = context["log_url"]
+        title = "Did you do yesterday's session?"
+    elif kind == ReminderKind.ASSESSMENT_DUE:
+        context["which"] = delivery.object_key.split(":")[1]
+        url = base + reverse("tracker:assessment_new")
+        title = "Your pain check-in is due"
+    elif kind == ReminderKind.PT_ALERT:
+        alert = Alert.objects.select_related("client").get(pk=_object_id(delivery))
+        context["alert"] = alert
+        url = base + reverse("tracker:pt_client", args=[alert.client_id])
+        title = f"Urgent: {alert.client} needs your attention"
+        urgent = True
+    else:  # PT_DIGEST
+        from ..caseload import caseload, rows
+
+        today = timezone.localtime(delivery.due_at, _zone(user.time_zone)).date()
+        caseload_rows = rows(caseload(pt=user, today=today, sort="alerts"), today)
+        context["rows"] = [r for r in caseload_rows if r.open_alerts or r.pending or r.below]
+        context["total"] = len(caseload_rows)
+        title = "Your weekly Prenafit digest"
+    context["url"] = url
+    context["title"] = title
+    with translation.override(user.language):
+        text = render_to_string(f"tracker/email/{kind}.txt", context)
+        html = render_to_string(f"tracker/email/{kind}.html", context)
+    return Message(
+        subject=f"[Prenafit] {title}", text=text, html=html, title=title, url=url, urgent=urgent
+    )
+
+
+def _zone(name):
+    from .timing import zone
+
+    return zone(name)
+
+
+def _send_email(delivery: Delivery, message: Message) -> None:
+    token = unsubscribe_token(delivery.recipient_id, delivery.kind)
+    unsubscribe = _base_url() + reverse("tracker:unsubscribe", args=[token])
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        to=[delivery.recipient.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    email.attach_alternative(message.html, "text/html")
+    email.send()
+
+
+def delivery_send(delivery_id: int, now: dt.datetime | None = None) -> str:
+    """Send one delivery if this caller wins the claim. Returns what happened:
+    'sent', 'skipped', 'not-claimed' or 'failed'; raises on a temporary error after
+    putting the row back in line (the task retries it with backoff)."""
+    now = now or timezone.now()
+    if not claim(delivery_id, now):
+        return "not-claimed"
+    delivery = Delivery.objects.select_related("recipient").get(pk=delivery_id)
+    problem = relevance_problem(delivery, now)
+    if problem:
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=Delivery.Status.SKIPPED, skip_reason=problem[:200]
+        )
+        return "skipped"
+    try:
+        message = compose(delivery)
+        prefs = _settings(delivery.recipient)
+        if delivery.kind != ReminderKind.PT_ALERT:  # alerts already have their in-app notice
+            with transaction.atomic():
+                Notification.objects.get_or_create(
+                    delivery=delivery,
+                    defaults={
+                        "recipient": delivery.recipient,
+                        "kind": Notification.Kind.GENERAL,
+                        "title": message.title,
+                        "url": message.url,
+                        "created_at": now,
+                    },
+                )
+        if prefs.channel(delivery.kind) == Channel.EMAIL:
+            _send_email(delivery, message)
+    except Exception as exc:
+        failed = delivery.attempts >= MAX_ATTEMPTS
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=Delivery.Status.FAILED if failed else Delivery.Status.PENDING,
+            last_error=f"{type(exc).__name__}: {exc}"[:300],
+            enqueued_at=now,
+        )
+        logger.warning(
+            "delivery %s failed (attempt %s): %s",
+            delivery_id,
+            delivery.attempts,
+            type(exc).__name__,
+        )
+        if failed:
+            return "failed"
+        raise
+    Delivery.objects.filter(pk=delivery_id).update(
+        status=Delivery.Status.SENT, sent_at=timezone.now()
+    )
+    return "sent"
+
+
+def settings_for(user) -> NotificationSettings:
+    settings_obj, _ = NotificationSettings.objects.get_or_create(user=user)
+    return settings_obj

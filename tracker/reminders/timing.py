@@ -1,0 +1,90 @@
+"""When each reminder is due, in the recipient's own time zone: pure functions.
+
+Local wall-clock times are turned into UTC with zoneinfo, so a 07:00 session stays at 07:00
+local on both sides of a daylight-saving change."""
+
+import datetime as dt
+import zoneinfo
+
+UTC = dt.UTC
+CHECK_IN_TIME = dt.time(9, 0)
+PT_DIGEST_TIME = dt.time(8, 0)
+
+
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def local_datetime(day: dt.date, time: dt.time, tz: str) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=zone(tz))
+
+
+def to_utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(UTC)
+
+
+def in_quiet_hours(local: dt.datetime, start: dt.time | None, end: dt.time | None) -> bool:
+    if start is None or end is None or start == end:
+        return False
+    t = local.timetz().replace(tzinfo=None)
+    if start < end:
+        return start <= t < end
+    return t >= start or t < end  # the window crosses midnight
+
+
+def after_quiet_hours(
+    local: dt.datetime, start: dt.time | None, end: dt.time | None
+) -> dt.datetime:
+    """The same moment, or the end of the quiet hours it falls in."""
+    if not in_quiet_hours(local, start, end):
+        return local
+    day = local.date()
+    if start > end and local.timetz().replace(tzinfo=None) >= start:
+        day += dt.timedelta(days=1)
+    return local_datetime(day, end, str(local.tzinfo))
+
+
+def session_start(day: dt.date, start: dt.time, tz: str) -> dt.datetime:
+    return to_utc(local_datetime(day, start, tz))
+
+
+def upcoming_due(
+    *,
+    day: dt.date,
+    start: dt.time,
+    tz: str,
+    mode: str,
+    lead_minutes: int,
+    digest_time: dt.time,
+    quiet_start=None,
+    quiet_end=None,
+) -> dt.datetime:
+    """Lead time before the start (in local wall-clock time), or the morning digest."""
+    if mode == "digest":
+        local = local_datetime(day, digest_time, tz)
+    else:
+        local = local_datetime(day, start, tz) - dt.timedelta(minutes=lead_minutes)
+        local = local_datetime(local.date(), local.time(), tz)  # re-anchor across a DST change
+    return to_utc(after_quiet_hours(local, quiet_start, quiet_end))
+
+
+def missed_due(
+    *, day: dt.date, tz: str, digest_time: dt.time, quiet_start=None, quiet_end=None
+) -> dt.datetime:
+    """The next morning, at her digest time."""
+    local = local_datetime(day + dt.timedelta(days=1), digest_time, tz)
+    return to_utc(after_quiet_hours(local, quiet_start, quiet_end))
+
+
+def check_in_due(*, day: dt.date, tz: str, quiet_start=None, quiet_end=None) -> dt.datetime:
+    local = local_datetime(day, CHECK_IN_TIME, tz)
+    return to_utc(after_quiet_hours(local, quiet_start, quiet_end))
+
+
+def pt_digest_due(*, today: dt.date, tz: str) -> dt.datetime:
+    """Monday of this week at 08:00 local."""
+    monday = today - dt.timedelta(days=today.weekday())
+    return to_utc(local_datetime(monday, PT_DIGEST_TIME, tz))

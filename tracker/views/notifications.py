@@ -1,0 +1,82 @@
+"""In-app notifications, reminder preferences, and the one-click unsubscribe."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tracker.forms import NotificationSettingsForm
+from tracker.models import Notification, NotificationSettings, ReminderKind
+from tracker.reminders.delivery import read_unsubscribe_token, settings_for
+
+
+@login_required
+@require_GET
+def notification_list(request):
+    notices = Notification.objects.filter(recipient=request.user).select_related("about_client")[
+        :100
+    ]
+    return render(request, "tracker/notifications.html", {"notices": notices})
+
+
+@login_required
+@require_POST
+def notification_read(request, notification_id):
+    notice = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+    if notice.url and url_has_allowed_host(request, notice.url):
+        return redirect(notice.url)
+    return redirect("tracker:notifications")
+
+
+def url_has_allowed_host(request, url: str) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    return url.startswith("/") or url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}
+    )
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    messages.success(request, _("All notifications marked as read."))
+    return redirect("tracker:notifications")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    current = settings_for(request.user)
+    form = NotificationSettingsForm(
+        request.POST or None, instance=current, is_pt=request.user.is_active_pt
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your reminder settings were saved."))
+        return redirect("tracker:notification_settings")
+    return render(request, "tracker/notification_settings.html", {"form": form})
+
+
+@csrf_exempt  # RFC 8058 one-click unsubscribe: mail clients POST without a session
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    parsed = read_unsubscribe_token(token)
+    if parsed is None:
+        return render(request, "tracker/unsubscribe.html", {"invalid": True}, status=404)
+    user_id, kind = parsed
+    label = ReminderKind(kind).label
+    if request.method == "POST":
+        prefs, _created = NotificationSettings.objects.get_or_create(user_id=user_id)
+        setattr(prefs, kind, False)
+        prefs.save(update_fields=[kind])
+        return render(request, "tracker/unsubscribe.html", {"done": True, "label": label})
+    return render(request, "tracker/unsubscribe.html", {"label": label})
