@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("config.api_urls")),
     path("", include("users.urls")),
     path("", include("programs.urls")),
     path("", include("tracker.urls")),

@@ -202,6 +202,65 @@ MATRIX: dict[str, Row] = {
     "tracker:notification_settings": logged_in(200),
     # One-click unsubscribe works from the e-mail, without a session.
     "tracker:unsubscribe": everyone(200, kwargs={"token": lambda c: _unsubscribe_token(c)}),
+    # --- JSON API: 401 without credentials; the same 404 rules as the pages ---
+    "api_token": everyone(400, method="post"),  # no e-mail or password given
+    **{
+        name: Row(401, 200, 200, 404, 404, 404)
+        for name in (
+            "api_me",
+            "api_screening",
+            "api_sessions",
+            "api_assessments",
+            "api_progress",
+            "api_export",
+        )
+    },
+    **{
+        name: Row(401, 400, 400, 404, 404, 404, method="post")
+        for name in ("api_enrolment", "api_logs")
+    },
+    "api_session": Row(401, 200, 404, 404, 404, 404, kwargs={"session_id": session_id}),
+    **{
+        name: Row(401, 400, 404, 404, 404, 404, kwargs={"session_id": session_id}, method="post")
+        for name in ("api_session_reschedule", "api_session_log")
+    },
+    "api_notifications": Row(401, 200, 200, 200, 200, 200),
+    "api_notification_read": Row(
+        401,
+        200,
+        404,
+        404,
+        404,
+        404,
+        kwargs={"notification_id": lambda c: _notice(c).pk},
+        method="post",
+    ),
+    "api_clients": Row(401, 404, 404, 200, 200, 404),
+    **{
+        name: Row(401, 404, 404, 200, 404, 404, kwargs={"client_id": client_id})
+        for name in (
+            "api_client",
+            "api_client_sessions",
+            "api_client_assessments",
+            "api_client_alerts",
+            "api_client_notes",
+        )
+    },
+    "api_client_alert_ack": Row(
+        401,
+        404,
+        404,
+        200,
+        404,
+        404,
+        kwargs={"client_id": client_id, "alert_id": lambda c: _alert(c).pk},
+        method="post",
+    ),
+    "api_programs": everyone(200),
+    "api_program": everyone(200, kwargs={"slug": "aparicio2023"}),
+    "api_exercises": everyone(200),
+    "api_schema": everyone(200),
+    "api_docs": everyone(200),
     # --- linking ---
     "invite": Row(LOGIN, 404, 404, 200, 200, 404),
     "invitation": everyone(200, kwargs={"token": lambda c: _invitation_token(c)}),

@@ -1,0 +1,17 @@
+"""/api/v1/: auth, the client's own data, a PT's clients, public programs, schema and docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from programs import api as programs_api
+from users.api import TokenView
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api_token"),
+    path("programs/", programs_api.ProgramList.as_view(), name="api_programs"),
+    path("programs/<slug:slug>/", programs_api.ProgramDetail.as_view(), name="api_program"),
+    path("exercises/", programs_api.ExerciseList.as_view(), name="api_exercises"),
+    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("", include("tracker.api.urls")),
+]

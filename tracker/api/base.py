@@ -1,0 +1,39 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.views import APIView
+
+from users.selectors import client_for_pt
+
+
+def api_errors(exc: DjangoValidationError) -> ApiValidationError:
+    """A service's refusal as a 400 with the same messages, next to the same fields."""
+    if hasattr(exc, "error_dict"):
+        return ApiValidationError(
+            {
+                field: [m for e in errors for m in e.messages]
+                for field, errors in exc.error_dict.items()
+            }
+        )
+    return ApiValidationError({"non_field_errors": exc.messages})
+
+
+class ClientAPIView(APIView):
+    """The logged-in client's own data. Any other role gets 404, like the web pages."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not request.user.is_client:
+            raise NotFound("Clients only.")
+
+
+class PTAPIView(APIView):
+    """A PT's linked clients; anyone else's id answers 404."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not request.user.is_active_pt:
+            raise NotFound("Physical therapists only.")
+
+    def client(self):
+        return client_for_pt(pt=self.request.user, client_id=self.kwargs["client_id"])

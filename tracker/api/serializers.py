@@ -1,0 +1,315 @@
+import datetime as dt
+
+from rest_framework import serializers
+
+from programs.api import BlockSerializer
+from programs.safety import WARNING_SIGNS
+from users.timezones import is_valid_time_zone
+
+from ..models import Alert, Assessment, Notification, PTNote, ScheduledSession, SessionLog
+from ..schedule import WEEKDAY_KEYS
+from ..scoring import LOCATIONS, SYMPTOMS
+
+
+class GestationalAgeSerializer(serializers.Serializer):
+    weeks = serializers.IntegerField()
+    days = serializers.IntegerField()
+
+
+class ProfileSerializer(serializers.Serializer):
+    email = serializers.EmailField(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    lmp_date = serializers.DateField(required=False, allow_null=True)
+    time_zone = serializers.CharField(required=False, max_length=64)
+    birth_year = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1950, max_value=2020
+    )
+    birth_date = serializers.DateField(read_only=True, allow_null=True)
+    gestational_age = GestationalAgeSerializer(read_only=True, allow_null=True)
+
+    def validate_time_zone(self, value):
+        if not is_valid_time_zone(value):
+            raise serializers.ValidationError(f"“{value}” is not a known time zone.")
+        return value
+
+
+class ScreeningQuestionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    text = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["absolute", "relative"])
+
+
+class ScreeningResultSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=["cleared", "pending_clearance", "blocked"])
+    cleared_by_provider = serializers.BooleanField()
+    submitted_at = serializers.DateTimeField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class ScreeningSerializer(serializers.Serializer):
+    questions = ScreeningQuestionSerializer(many=True)
+    latest = ScreeningResultSerializer(allow_null=True)
+
+
+class ScreeningAnswersSerializer(serializers.Serializer):
+    answers = serializers.DictField(child=serializers.BooleanField())
+
+
+class EnrolmentRequestSerializer(serializers.Serializer):
+    weekdays = serializers.ListField(
+        child=serializers.ChoiceField(choices=WEEKDAY_KEYS), min_length=3, max_length=3
+    )
+    start_time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    time_zone = serializers.CharField(max_length=64)
+    program = serializers.SlugField(
+        required=False, help_text="A program slug (default: aparicio2023)."
+    )
+
+    def validate_time_zone(self, value):
+        if not is_valid_time_zone(value):
+            raise serializers.ValidationError(f"“{value}” is not a known time zone.")
+        return value
+
+    def validate_weekdays(self, value):
+        if len(set(value)) != 3:
+            raise serializers.ValidationError("Choose exactly three days a week.")
+        return [WEEKDAY_KEYS.index(day) for day in value]
+
+
+class EnrolmentSummarySerializer(serializers.Serializer):
+    status = serializers.CharField()
+    program = serializers.CharField()
+    version = serializers.IntegerField()
+    first_session = serializers.DateField(allow_null=True)
+    last_session = serializers.DateField(allow_null=True)
+    count = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    phase = serializers.CharField(source="phase.name")
+    template = serializers.CharField(source="template.code")
+    template_name = serializers.CharField(source="template.name")
+    start_time = serializers.TimeField(format="%H:%M")
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScheduledSession
+        fields = [
+            "id",
+            "date",
+            "start_time",
+            "gestational_week",
+            "phase",
+            "template",
+            "template_name",
+            "status",
+        ]
+
+    def get_status(self, session) -> str:
+        from ..selectors import session_state
+
+        return session_state(session, self.context["today"])
+
+
+class SessionDetailSerializer(SessionSerializer):
+    blocks = BlockSerializer(many=True, read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "blocks"]
+
+
+class RescheduleSerializer(serializers.Serializer):
+    date = serializers.DateField()
+
+
+class ExerciseLineSerializer(serializers.Serializer):
+    prescription = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    done = serializers.BooleanField(default=False)
+    sets_done = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=20)
+    load_used = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
+
+
+class LogRequestSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SessionLog.Status.choices)
+    performed_on = serializers.DateField()
+    skip_reason = serializers.ChoiceField(
+        choices=[("", ""), *SessionLog.SkipReason.choices], required=False, default=""
+    )
+    minutes = serializers.IntegerField(required=False, min_value=0, max_value=240, default=0)
+    rpe = serializers.IntegerField(
+        required=False, allow_null=True, min_value=6, max_value=20, default=None
+    )
+    avg_heart_rate = serializers.IntegerField(
+        required=False, allow_null=True, min_value=40, max_value=220, default=None
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    warning_signs = serializers.ListField(
+        child=serializers.ChoiceField(choices=[k for k, _ in WARNING_SIGNS]),
+        required=False,
+        default=list,
+    )
+    exercises = ExerciseLineSerializer(many=True, required=False, default=list)
+
+
+class LogSerializer(serializers.ModelSerializer):
+    session = serializers.PrimaryKeyRelatedField(read_only=True)
+    stop = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SessionLog
+        fields = [
+            "id", "session", "status", "skip_reason", "performed_on", "minutes", "rpe",
+            "avg_heart_rate", "notes", "warning_signs", "flagged", "stop",
+        ]  # fmt: skip
+
+    def get_stop(self, log) -> bool:
+        """True when a warning sign was reported: stop exercising, contact your care provider."""
+        return bool(log.warning_signs)
+
+
+class AssessmentRequestSerializer(serializers.Serializer):
+    vas_low_back_mm = serializers.IntegerField(min_value=0, max_value=100)
+    vas_sciatic_mm = serializers.IntegerField(min_value=0, max_value=100)
+    odi_answers = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=5, allow_null=True),
+        min_length=10,
+        max_length=10,
+    )
+    pain_locations = serializers.ListField(
+        child=serializers.ChoiceField(choices=LOCATIONS), required=False, default=list
+    )
+    symptoms = serializers.ListField(
+        child=serializers.ChoiceField(choices=SYMPTOMS), required=False, default=list
+    )
+
+
+class VasBandsSerializer(serializers.Serializer):
+    low_back = serializers.CharField()
+    sciatic = serializers.CharField()
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    odi_band = serializers.SerializerMethodField()
+    vas_bands = serializers.SerializerMethodField()
+    messages = serializers.SerializerMethodField()
+    odi_answers = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    pain_locations = serializers.ListField(child=serializers.CharField())
+    symptoms = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id", "kind", "taken_on", "gestational_week", "vas_low_back_mm", "vas_sciatic_mm",
+            "odi_answers", "odi_percent", "odi_band", "vas_bands", "pain_locations", "symptoms",
+            "urgent", "messages",
+        ]  # fmt: skip
+
+    def get_odi_band(self, a) -> str | None:
+        from ..scoring import odi_band
+
+        return odi_band(a.odi_percent)
+
+    def get_vas_bands(self, a) -> VasBandsSerializer:
+        from ..scoring import vas_band
+
+        return {"low_back": vas_band(a.vas_low_back_mm), "sciatic": vas_band(a.vas_sciatic_mm)}
+
+    def get_messages(self, a) -> list[str]:
+        from ..scoring import triage_messages
+
+        return triage_messages(a.pain_locations, a.symptoms)
+
+
+class WeekAdherenceSerializer(serializers.Serializer):
+    week = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    scheduled = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True)
+
+
+class AdherenceSerializer(serializers.Serializer):
+    attended = serializers.IntegerField()
+    scheduled = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True)
+    threshold = serializers.IntegerField()
+    adherent = serializers.BooleanField(allow_null=True)
+
+
+class WeekMinutesSerializer(serializers.Serializer):
+    week = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+
+
+class ChangeSerializer(serializers.Serializer):
+    low_back = serializers.FloatField(allow_null=True)
+    sciatic = serializers.FloatField(allow_null=True)
+    odi = serializers.FloatField(allow_null=True)
+    odi_beyond_mdc = serializers.BooleanField()
+    since = serializers.DateField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    adherence = AdherenceSerializer()
+    adherence_by_week = WeekAdherenceSerializer(many=True)
+    minutes_by_week = WeekMinutesSerializer(many=True)
+    weekly_minutes_target = serializers.IntegerField()
+    change_from_baseline = ChangeSerializer(allow_null=True)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "url", "urgent", "created_at", "read_at"]
+
+
+class CaseloadRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="client.pk")
+    name = serializers.CharField(source="client.full_name")
+    email = serializers.EmailField(source="client.email")
+    gestational_age = serializers.SerializerMethodField()
+    phase = serializers.CharField(allow_null=True)
+    adherence_percent = serializers.FloatField(source="adherence", allow_null=True)
+    below_threshold = serializers.BooleanField(source="below")
+    last_session = serializers.DateField(allow_null=True)
+    vas_low_back_mm = serializers.IntegerField(source="low_back", allow_null=True)
+    vas_sciatic_mm = serializers.IntegerField(source="sciatic", allow_null=True)
+    odi_percent = serializers.FloatField(source="odi", allow_null=True)
+    change_vas_low_back_mm = serializers.FloatField(source="low_back_change", allow_null=True)
+    change_vas_sciatic_mm = serializers.FloatField(source="sciatic_change", allow_null=True)
+    change_odi_points = serializers.FloatField(source="odi_change", allow_null=True)
+    open_alerts = serializers.IntegerField()
+    pending_clearance = serializers.BooleanField(source="pending")
+
+    def get_gestational_age(self, row) -> GestationalAgeSerializer(allow_null=True):
+        return {"weeks": row.ga.weeks, "days": row.ga.days} if row.ga else None
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    acknowledged_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = Alert
+        fields = ["id", "kind", "created_at", "acknowledged_by", "acknowledged_at"]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.StringRelatedField()
+    text = serializers.CharField(max_length=5000)
+
+    class Meta:
+        model = PTNote
+        fields = ["id", "author", "text", "created_at", "updated_at"]
+        read_only_fields = ["id", "author", "created_at", "updated_at"]
+
+
+def parse_date_param(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(
+            {"date": f"“{value}” is not a date (YYYY-MM-DD)."}
+        ) from exc

@@ -1,0 +1,50 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="api_me"),
+    path("me/screening/", views.ScreeningView.as_view(), name="api_screening"),
+    path("me/enrolment/", views.EnrolmentView.as_view(), name="api_enrolment"),
+    path("me/sessions/", views.SessionList.as_view(), name="api_sessions"),
+    path("me/sessions/<int:session_id>/", views.SessionDetail.as_view(), name="api_session"),
+    path(
+        "me/sessions/<int:session_id>/reschedule/",
+        views.SessionReschedule.as_view(),
+        name="api_session_reschedule",
+    ),
+    path(
+        "me/sessions/<int:session_id>/log/",
+        views.SessionLogCreate.as_view(),
+        name="api_session_log",
+    ),
+    path("me/logs/", views.ExtraLogCreate.as_view(), name="api_logs"),
+    path("me/assessments/", views.AssessmentListCreate.as_view(), name="api_assessments"),
+    path("me/progress/", views.ProgressView.as_view(), name="api_progress"),
+    path("me/notifications/", views.NotificationList.as_view(), name="api_notifications"),
+    path(
+        "me/notifications/<int:notification_id>/read/",
+        views.NotificationRead.as_view(),
+        name="api_notification_read",
+    ),
+    path("me/export/", views.ExportView.as_view(), name="api_export"),
+    path("clients/", views.ClientList.as_view(), name="api_clients"),
+    path("clients/<int:client_id>/", views.ClientDetail.as_view(), name="api_client"),
+    path(
+        "clients/<int:client_id>/sessions/",
+        views.ClientSessions.as_view(),
+        name="api_client_sessions",
+    ),
+    path(
+        "clients/<int:client_id>/assessments/",
+        views.ClientAssessments.as_view(),
+        name="api_client_assessments",
+    ),
+    path("clients/<int:client_id>/alerts/", views.ClientAlerts.as_view(), name="api_client_alerts"),
+    path(
+        "clients/<int:client_id>/alerts/<int:alert_id>/acknowledge/",
+        views.ClientAlertAcknowledge.as_view(),
+        name="api_client_alert_ack",
+    ),
+    path("clients/<int:client_id>/notes/", views.ClientNotes.as_view(), name="api_client_notes"),
+]

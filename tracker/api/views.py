@@ -1,0 +1,488 @@
+"""API views: parse, check access, call one service or selector, serialize."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Max, Min
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from programs.selectors import current_version_by_slug
+
+from .. import selectors, services
+from ..caseload import caseload, rows
+from ..gestation import gestational_age
+from ..models import Alert, AuditEvent, Notification, PTNote, ScreeningQuestion
+from ..schedule import back_to_back_warning
+from ..services import ExerciseInput, LogInput
+from . import serializers as s
+from .base import ClientAPIView, PTAPIView, api_errors
+
+# --- the client's own data --------------------------------------------------------------
+
+
+def _profile_data(user) -> dict:
+    profile = selectors.pregnancy_of(user)
+    today = selectors.local_today(user)
+    ga = gestational_age(profile.due_date, today) if profile else None
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "due_date": profile.due_date if profile else None,
+        "lmp_date": profile.lmp_date if profile else None,
+        "time_zone": user.time_zone,
+        "birth_year": profile.birth_year if profile else None,
+        "birth_date": profile.birth_date if profile else None,
+        "gestational_age": {"weeks": ga.weeks, "days": ga.days} if ga else None,
+    }
+
+
+class MeView(ClientAPIView):
+    @extend_schema(responses=s.ProfileSerializer, summary="Your profile and gestational age")
+    def get(self, request):
+        return Response(s.ProfileSerializer(_profile_data(request.user)).data)
+
+    @extend_schema(
+        request=s.ProfileSerializer, responses=s.ProfileSerializer, summary="Update your profile"
+    )
+    def patch(self, request):
+        data = s.ProfileSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = request.user
+        if "time_zone" in values:
+            user.time_zone = values["time_zone"]
+            user.save(update_fields=["time_zone"])
+        dates = {k: values[k] for k in ("due_date", "lmp_date", "birth_year") if k in values}
+        if dates:
+            profile = selectors.pregnancy_of(user)
+            current = {
+                "due_date": None
+                if "lmp_date" in dates and dates["lmp_date"]
+                else (profile.due_date if profile else None),
+                "lmp_date": None,
+                "birth_year": profile.birth_year if profile else None,
+            }
+            current.update(dates)
+            if current.get("lmp_date"):
+                current["due_date"] = None
+            try:
+                services.pregnancy_save(client=user, today=selectors.local_today(user), **current)
+            except DjangoValidationError as exc:
+                raise api_errors(exc) from exc
+        return Response(s.ProfileSerializer(_profile_data(user)).data)
+
+
+def _screening_result(screening) -> dict | None:
+    if screening is None:
+        return None
+    texts = dict(ScreeningQuestion.objects.values_list("key", "text"))
+    return {
+        "result": screening.result,
+        "cleared_by_provider": screening.clearances.exists(),
+        "submitted_at": screening.submitted_at,
+        "reasons": [texts.get(k, k) for k in screening.positive_keys],
+    }
+
+
+class ScreeningView(ClientAPIView):
+    @extend_schema(
+        responses=s.ScreeningSerializer, summary="The safety screen and your latest result"
+    )
+    def get(self, request):
+        questions = [
+            {"key": q.key, "text": q.text, "kind": q.kind}
+            for q in selectors.active_screening_questions()
+        ]
+        latest = _screening_result(selectors.latest_screening(request.user))
+        return Response(s.ScreeningSerializer({"questions": questions, "latest": latest}).data)
+
+    @extend_schema(
+        request=s.ScreeningAnswersSerializer,
+        responses={201: s.ScreeningResultSerializer, 400: None},
+        summary="Answer the safety screen (every key, true or false)",
+    )
+    def post(self, request):
+        data = s.ScreeningAnswersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            screening = services.screening_submit(
+                client=request.user,
+                answers=data.validated_data["answers"],
+                today=selectors.local_today(request.user),
+            )
+        except DjangoValidationError as exc:
+            raise api_errors(exc) from exc
+        return Response(
+            s.ScreeningResultSerializer(_screening_result(screening)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class EnrolmentView(ClientAPIView):
+    @extend_schema(
+        request=s.EnrolmentRequestSerializer,
+        responses={201: s.EnrolmentSummarySerializer, 400: None},
+        summary="Enrol: three weekdays, a start time and your time zone",
+    )
+    def post(self, request):
+        data = s.EnrolmentRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        version = None
+        if values.get("program"):
+            version = current_version_by_slug(slug=values["program"])
+            if version is None:
+                raise api_errors(
+                    DjangoValidationError({"program": "No published program with this slug."})
+                )
+        try:
+            enrolment = services.enrolment_create(
+                client=request.user,
+                weekdays=values["weekdays"],
+                start_time=values["start_time"],
+                time_zone=values["time_zone"],
+                version=version,
+                today=selectors.local_today(request.user),
+            )
+        except DjangoValidationError as exc:
+            raise api_errors(exc) from exc
+        span = enrolment.sessions.aggregate(first=Min("date"), last=Max("date"))
+        warning = back_to_back_warning(values["weekdays"])
+        summary = {
+            "status": enrolment.status,
+            "program": enrolment.program_version.program.slug,
+            "version": enrolment.program_version.number,
+            "first_session": span["first"],
+            "last_session": span["last"],
+            "count": enrolment.sessions.count(),
+            "warnings": [warning] if warning else [],
+        }
+        return Response(s.EnrolmentSummarySerializer(summary).data, status=status.HTTP_201_CREATED)
+
+
+class SessionList(ClientAPIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="YYYY-MM-DD"),
+            OpenApiParameter("to", str, description="YYYY-MM-DD"),
+        ],
+        responses=s.SessionSerializer(many=True),
+        summary="Your sessions, optionally between two dates",
+    )
+    def get(self, request):
+        sessions = selectors.sessions_of(request.user)
+        start = s.parse_date_param(request.query_params.get("from"))
+        end = s.parse_date_param(request.query_params.get("to"))
+        if start:
+            sessions = sessions.filter(date__gte=start)
+        if end:
+            sessions = sessions.filter(date__lte=end)
+        context = {"today": selectors.local_today(request.user)}
+        return Response(s.SessionSerializer(sessions, many=True, context=context).data)
+
+
+class SessionDetail(ClientAPIView):
+    @extend_schema(
+        responses=s.SessionDetailSerializer, summary="One session with its blocks and prescriptions"
+    )
+    def get(self, request, session_id):
+        session = selectors.session_for_client(client=request.user, session_id=session_id)
+        session = selectors.session_with_content(session)
+        context = {"today": selectors.local_today(request.user)}
+        return Response(s.SessionDetailSerializer(session, context=context).data)
+
+
+class SessionReschedule(ClientAPIView):
+    @extend_schema(
+        request=s.RescheduleSerializer,
+        responses={200: s.SessionSerializer, 400: None},
+        summary="Move a session",
+    )
+    def post(self, request, session_id):
+        session = selectors.session_for_client(client=request.user, session_id=session_id)
+        data = s.RescheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        today = selectors.local_today(request.user)
+        try:
+            services.session_reschedule(
+                session=session, new_date=data.validated_data["date"], today=today
+            )
+        except DjangoValidationError as exc:
+            raise api_errors(exc) from exc
+        session = selectors.session_for_client(client=request.user, session_id=session_id)
+        return Response(s.SessionSerializer(session, context={"today": today}).data)
+
+
+def _log_input(values) -> LogInput:
+    return LogInput(
+        status=values["status"],
+        performed_on=values["performed_on"],
+        skip_reason=values.get("skip_reason") or "",
+        minutes=values.get("minutes") or 0,
+        rpe=values.get("rpe"),
+        avg_heart_rate=values.get("avg_heart_rate"),
+        notes=values.get("notes") or "",
+        warning_signs=list(values.get("warning_signs") or []),
+        exercises=[
+            ExerciseInput(
+                prescription_id=line["prescription"],
+                done=line.get("done", False),
+                sets_done=line.get("sets_done"),
+                load_used=line.get("load_used") or "",
+            )
+            for line in values.get("exercises") or []
+        ],
+    )
+
+
+class SessionLogCreate(ClientAPIView):
+    @extend_schema(
+        request=s.LogRequestSerializer,
+        responses={201: s.LogSerializer, 400: None},
+        summary="Log a scheduled session (any warning sign gives stop: true)",
+    )
+    def post(self, request, session_id):
+        session = selectors.session_for_client(client=request.user, session_id=session_id)
+        return self._record(request, session)
+
+    def _record(self, request, session):
+        data = s.LogRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            log = services.session_log_record(
+                client=request.user,
+                session=session,
+                data=_log_input(data.validated_data),
+                today=selectors.local_today(request.user),
+            )
+        except DjangoValidationError as exc:
+            raise api_errors(exc) from exc
+        return Response(s.LogSerializer(log).data, status=status.HTTP_201_CREATED)
+
+
+class ExtraLogCreate(SessionLogCreate):
+    @extend_schema(
+        request=s.LogRequestSerializer,
+        responses={201: s.LogSerializer, 400: None},
+        summary="Log an extra session that was not scheduled",
+    )
+    def post(self, request):
+        return self._record(request, None)
+
+
+class AssessmentListCreate(ClientAPIView):
+    @extend_schema(responses=s.AssessmentSerializer(many=True), summary="Your check-ins")
+    def get(self, request):
+        return Response(
+            s.AssessmentSerializer(selectors.assessments_of(request.user), many=True).data
+        )
+
+    @extend_schema(
+        request=s.AssessmentRequestSerializer,
+        responses={201: s.AssessmentSerializer, 400: None},
+        summary="Record a pain and disability check-in",
+    )
+    def post(self, request):
+        data = s.AssessmentRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            assessment = services.assessment_record(
+                client=request.user,
+                today=selectors.local_today(request.user),
+                **data.validated_data,
+            )
+        except DjangoValidationError as exc:
+            raise api_errors(exc) from exc
+        return Response(s.AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+def _progress_data(user) -> dict:
+    data = selectors.progress(user, selectors.local_today(user))
+    overall = data["adherence"]
+    return {
+        "adherence": {
+            "attended": overall.attended,
+            "scheduled": overall.scheduled,
+            "percent": overall.percent,
+            "threshold": overall.threshold,
+            "adherent": overall.adherent,
+        },
+        "adherence_by_week": [
+            {"week": w, "attended": a.attended, "scheduled": a.scheduled, "percent": a.percent}
+            for w, a in data["adherence_by_week"]
+        ],
+        "minutes_by_week": [{"week": w, "minutes": m} for w, m in data["minutes_by_week"]],
+        "weekly_minutes_target": data["weekly_target"],
+        "change_from_baseline": data["changes"],
+    }
+
+
+class ProgressView(ClientAPIView):
+    @extend_schema(
+        responses=s.ProgressSerializer, summary="Adherence, weekly minutes and change from baseline"
+    )
+    def get(self, request):
+        return Response(s.ProgressSerializer(_progress_data(request.user)).data)
+
+
+class NotificationList(ClientAPIView):
+    def initial(self, request, *args, **kwargs):
+        super(ClientAPIView, self).initial(request, *args, **kwargs)  # any logged-in user
+
+    @extend_schema(
+        responses=s.NotificationSerializer(many=True), summary="Your notifications, newest first"
+    )
+    def get(self, request):
+        notices = Notification.objects.filter(recipient=request.user)[:100]
+        return Response(s.NotificationSerializer(notices, many=True).data)
+
+
+class NotificationRead(NotificationList):
+    @extend_schema(
+        request=None, responses=s.NotificationSerializer, summary="Mark a notification read"
+    )
+    def post(self, request, notification_id):
+        notice = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
+        if notice.read_at is None:
+            notice.read_at = timezone.now()
+            notice.save(update_fields=["read_at"])
+        return Response(s.NotificationSerializer(notice).data)
+
+
+class ExportView(ClientAPIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Export",
+            {
+                "profile": serializers.DictField(),
+                "sessions": serializers.ListField(),
+                "extra_sessions": serializers.ListField(),
+                "assessments": serializers.ListField(),
+                "adherence": serializers.DictField(),
+            },
+        ),
+        summary="All your data (the same document as /me/export.json)",
+    )
+    def get(self, request):
+        return Response(selectors.client_export(request.user, selectors.local_today(request.user)))
+
+
+# --- a PT's linked clients --------------------------------------------------------------
+
+
+class ClientList(PTAPIView):
+    pagination = PageNumberPagination()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str),
+            OpenApiParameter("show", str, enum=["all", "alerts", "below", "t1", "t2", "t3"]),
+            OpenApiParameter("sort", str),
+            OpenApiParameter("page", int),
+        ],
+        responses=s.CaseloadRowSerializer(many=True),
+        summary="Your clients, as on the dashboard (open alerts first)",
+    )
+    def get(self, request):
+        today = selectors.local_today(request.user)
+        clients = caseload(
+            pt=request.user,
+            today=today,
+            q=request.query_params.get("q", "")[:100],
+            show=request.query_params.get("show", "all"),
+            sort=request.query_params.get("sort", "alerts"),
+        )
+        page = self.pagination.paginate_queryset(clients, request, view=self)
+        return self.pagination.get_paginated_response(
+            s.CaseloadRowSerializer(rows(page, today), many=True).data
+        )
+
+
+def _audit(request, client, what, action=AuditEvent.Action.VIEW):
+    services.audit_record(actor=request.user, client=client, action=action, what=f"API: {what}")
+
+
+class ClientDetail(PTAPIView):
+    @extend_schema(
+        responses=s.ProfileSerializer, summary="A linked client's profile and gestational age"
+    )
+    def get(self, request, client_id):
+        client = self.client()
+        _audit(request, client, "profile")
+        return Response(s.ProfileSerializer(_profile_data(client)).data)
+
+
+class ClientSessions(PTAPIView):
+    @extend_schema(responses=s.SessionSerializer(many=True), summary="A linked client's sessions")
+    def get(self, request, client_id):
+        client = self.client()
+        _audit(request, client, "sessions")
+        context = {"today": selectors.local_today(client)}
+        return Response(
+            s.SessionSerializer(selectors.sessions_of(client), many=True, context=context).data
+        )
+
+
+class ClientAssessments(PTAPIView):
+    @extend_schema(
+        responses=s.AssessmentSerializer(many=True), summary="A linked client's check-ins"
+    )
+    def get(self, request, client_id):
+        client = self.client()
+        _audit(request, client, "assessments")
+        return Response(s.AssessmentSerializer(selectors.assessments_of(client), many=True).data)
+
+
+class ClientAlerts(PTAPIView):
+    @extend_schema(responses=s.AlertSerializer(many=True), summary="A linked client's alerts")
+    def get(self, request, client_id):
+        client = self.client()
+        _audit(request, client, "alerts")
+        alerts = Alert.objects.filter(client=client).select_related("acknowledged_by")
+        return Response(s.AlertSerializer(alerts, many=True).data)
+
+
+class ClientAlertAcknowledge(PTAPIView):
+    @extend_schema(
+        request=None, responses={200: s.AlertSerializer, 400: None}, summary="Acknowledge an alert"
+    )
+    def post(self, request, client_id, alert_id):
+        client = self.client()
+        alert = get_object_or_404(Alert, pk=alert_id, client=client)
+        try:
+            alert = services.alert_acknowledge(alert=alert, by=request.user)
+        except DjangoValidationError as exc:
+            raise api_errors(exc) from exc
+        return Response(s.AlertSerializer(alert).data)
+
+
+class ClientNotes(PTAPIView):
+    @extend_schema(
+        responses=s.NoteSerializer(many=True), summary="Notes on a linked client (PTs only)"
+    )
+    def get(self, request, client_id):
+        client = self.client()
+        _audit(request, client, "notes")
+        return Response(
+            s.NoteSerializer(
+                PTNote.objects.filter(client=client).select_related("author"), many=True
+            ).data
+        )
+
+    @extend_schema(
+        request=s.NoteSerializer, responses={201: s.NoteSerializer, 400: None}, summary="Add a note"
+    )
+    def post(self, request, client_id):
+        client = self.client()
+        data = s.NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            note = services.note_add(
+                client=client, author=request.user, text=data.validated_data["text"]
+            )
+        except DjangoValidationError as exc:
+            raise api_errors(exc) from exc
+        return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
