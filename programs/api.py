@@ -10,7 +10,7 @@ from .selectors import current_version_by_slug, version_with_content
 
 
 class ExerciseSerializer(serializers.ModelSerializer):
-    replaced_by = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    replaced_by = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Exercise

@@ -467,6 +467,10 @@ def test_authorization(client, db, cast, name, route, key, actor):
     row = MATRIX[key]
     response = getattr(client, row.method)(url)
     expected = row.expected(actor)
+    # Every response, whoever asks, carries the security headers.
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"):
+        assert response.has_header(header), header
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
     location = response.headers.get("Location", "")
     got = f"{response.status_code} {location}".strip()
     if expected == LOGIN:

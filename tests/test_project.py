@@ -143,3 +143,22 @@ def test_demo_logins_work_through_the_login_form(client):
 def test_models_and_migrations_agree():
     """A model change without its migration fails here (makemigrations --check)."""
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_production_cookies_are_secure_and_http_only():
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "y" * 60,
+        "ALLOWED_HOSTS": "prenafit.example",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0, s.DEBUG)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["True", "True", "True", "True", "True", "True", "False"]

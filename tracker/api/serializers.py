@@ -1,5 +1,6 @@
 import datetime as dt
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from programs.api import BlockSerializer
@@ -9,6 +10,16 @@ from users.timezones import is_valid_time_zone
 from ..models import Alert, Assessment, Notification, PTNote, ScheduledSession, SessionLog
 from ..schedule import WEEKDAY_KEYS
 from ..scoring import LOCATIONS, SYMPTOMS
+
+HH_MM = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "18:00"}
+
+
+@extend_schema_field(HH_MM)
+class HourMinuteField(serializers.TimeField):
+    """A local time as HH:MM (seconds are accepted on input and dropped)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
 
 
 class GestationalAgeSerializer(serializers.Serializer):
@@ -60,7 +71,7 @@ class EnrolmentRequestSerializer(serializers.Serializer):
     weekdays = serializers.ListField(
         child=serializers.ChoiceField(choices=WEEKDAY_KEYS), min_length=3, max_length=3
     )
-    start_time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    start_time = HourMinuteField()
     time_zone = serializers.CharField(max_length=64)
     program = serializers.SlugField(
         required=False, help_text="A program slug (default: aparicio2023)."
@@ -91,7 +102,7 @@ class SessionSerializer(serializers.ModelSerializer):
     phase = serializers.CharField(source="phase.name")
     template = serializers.CharField(source="template.code")
     template_name = serializers.CharField(source="template.name")
-    start_time = serializers.TimeField(format="%H:%M")
+    start_time = HourMinuteField()
     status = serializers.SerializerMethodField()
 
     class Meta:

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from programs.selectors import current_version_by_slug
 
@@ -328,9 +329,8 @@ class ProgressView(ClientAPIView):
         return Response(s.ProgressSerializer(_progress_data(request.user)).data)
 
 
-class NotificationList(ClientAPIView):
-    def initial(self, request, *args, **kwargs):
-        super(ClientAPIView, self).initial(request, *args, **kwargs)  # any logged-in user
+class NotificationList(APIView):
+    """Any logged-in user's own notifications."""
 
     @extend_schema(
         responses=s.NotificationSerializer(many=True), summary="Your notifications, newest first"
@@ -340,7 +340,7 @@ class NotificationList(ClientAPIView):
         return Response(s.NotificationSerializer(notices, many=True).data)
 
 
-class NotificationRead(NotificationList):
+class NotificationRead(APIView):
     @extend_schema(
         request=None, responses=s.NotificationSerializer, summary="Mark a notification read"
     )
@@ -383,8 +383,17 @@ class ClientList(PTAPIView):
             OpenApiParameter("sort", str),
             OpenApiParameter("page", int),
         ],
-        responses=s.CaseloadRowSerializer(many=True),
-        summary="Your clients, as on the dashboard (open alerts first)",
+        responses=inline_serializer(
+            "PaginatedCaseloadRows",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": s.CaseloadRowSerializer(many=True),
+            },
+        ),
+        summary="Your clients, as on the dashboard (open alerts first), 50 a page",
+        operation_id="clients_list",
     )
     def get(self, request):
         today = selectors.local_today(request.user)

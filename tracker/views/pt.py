@@ -200,7 +200,8 @@ def swap(request, client_id):
     client = _client(request, client_id)
     enrolment = selectors.enrolment_of(client)
     in_plan = _exercises_in_plan(enrolment)
-    original = in_plan.filter(pk=request.POST.get("original")).first()
+    original_id = request.POST.get("original", "")
+    original = in_plan.filter(pk=int(original_id)).first() if original_id.isdigit() else None
     candidates = exercise_alternatives(exercise=original) if original else []
     form = SwapForm(request.POST, in_plan=in_plan, candidates=candidates)
     if form.is_valid():
