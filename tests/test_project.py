@@ -162,3 +162,25 @@ def test_production_cookies_are_secure_and_http_only():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["True", "True", "True", "True", "True", "True", "False"]
+
+
+def test_collectstatic_works_with_production_settings(tmp_path):
+    """whitenoise's manifest storage fails on a referenced file that is missing (a source map)."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "z" * 60,
+        "ALLOWED_HOSTS": "prenafit.example",
+        "STATIC_ROOT": str(tmp_path / "static"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "static" / "staticfiles.json").exists()

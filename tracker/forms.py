@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.models import ProgramVersion
 from users.timezones import time_zone_choices
+from users.widgets import LongSelect
 
 from .schedule import DEFAULT_WEEKDAYS, WEEKDAY_NAMES
 
@@ -75,7 +76,9 @@ class ScheduleForm(forms.Form):
         help_text=_("A rest day between sessions is recommended."),
     )
     start_time = forms.TimeField(label=_("Usual start time"), widget=TimeInput(), initial="18:00")
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=time_zone_choices, widget=LongSelect
+    )
 
     def clean_weekdays(self):
         days = self.cleaned_data["weekdays"]

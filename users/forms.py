@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import User
 from .timezones import time_zone_choices
+from .widgets import LongSelect
 
 
 class SignupExtraForm(forms.Form):
@@ -18,14 +19,18 @@ class SignupExtraForm(forms.Form):
         initial="client",
         widget=forms.RadioSelect,
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, initial="UTC")
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=time_zone_choices, initial="UTC", widget=LongSelect
+    )
 
     def signup(self, request, user):
         """allauth calls this after saving the user; the adapter has already set role and name."""
 
 
 class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=time_zone_choices, widget=LongSelect
+    )
 
     class Meta:
         model = User

@@ -3,10 +3,14 @@ from functools import cache
 
 
 @cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+@cache
 def time_zone_choices() -> list[tuple[str, str]]:
-    names = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
-    return [(name, name.replace("_", " ")) for name in names]
+    return [(name, name.replace("_", " ")) for name in sorted(_zones())]
 
 
 def is_valid_time_zone(name: str) -> bool:
-    return name in zoneinfo.available_timezones()
+    return name in _zones()

@@ -215,7 +215,9 @@ def find_due(now: dt.datetime) -> Iterator[list[Candidate]]:
     yield from _pt_digest_candidates(now)
 
 
-def _record(batch: list[Candidate]) -> tuple[int, int]:
+def _record(batch: list[Candidate], stamp: dt.datetime) -> int:
+    """Insert the batch's rows; rows that already exist (same key) are left alone. Returns
+    how many were skipped. New rows carry `stamp` as created_at, so the pass can count them."""
     rows = [
         Delivery(
             recipient_id=c.recipient_id,
@@ -224,13 +226,12 @@ def _record(batch: list[Candidate]) -> tuple[int, int]:
             due_at=c.due_at,
             status=Delivery.Status.SKIPPED if c.skip_reason else Delivery.Status.PENDING,
             skip_reason=c.skip_reason,
+            created_at=stamp,
         )
         for c in batch
     ]
-    before = Delivery.objects.count()
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
-    created = Delivery.objects.count() - before
-    return created, sum(1 for c in batch if c.skip_reason)
+    return sum(1 for c in batch if c.skip_reason)
 
 
 def enqueue_pending(now: dt.datetime) -> tuple[int, int]:
@@ -258,15 +259,15 @@ def enqueue_pending(now: dt.datetime) -> tuple[int, int]:
 
 def reminders_dispatch(*, now: dt.datetime | None = None, dry_run: bool = False) -> DispatchResult:
     now = now or timezone.now()
+    stamp = timezone.now()  # marks the rows this pass creates
     result = DispatchResult()
     for batch in find_due(now):
         if dry_run:
             result.candidates.extend(c for c in batch if not c.skip_reason)
             continue
-        created, skipped = _record(batch)
-        result.created += created
-        result.skipped += skipped
+        result.skipped += _record(batch, stamp)
     if not dry_run:
+        result.created = Delivery.objects.filter(created_at=stamp).count()
         result.enqueued, result.enqueue_failed = enqueue_pending(now)
         logger.info(
             "dispatch: %s new deliveries, %s skipped, %s enqueued, %s not enqueued",
