@@ -45,5 +45,8 @@ check-deploy: $(VENV)/.runtime
 	  ALLOWED_HOSTS=prenafit.example DATABASE_URL=sqlite:///tmp-check.sqlite3 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
+bench: $(VENV)/.dev
+	$(PY) -m bench.run
+
 clean:
-	rm -rf $(VENV) .pytest_cache .broker celerybeat-schedule* .test-db.sqlite3*
+	rm -rf $(VENV) .pytest_cache .broker celerybeat-schedule* .test-db*.sqlite3*

@@ -158,13 +158,14 @@ MATRIX: dict[str, Row] = {
     # --- a PT's pages about one client: her PT only ---
     "tracker:pt_clearance": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
     "tracker:pt_client": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
+    "tracker:pt_schedule": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
     "tracker:pt_client_csv": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
     "tracker:pt_report": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
     **{
         f"tracker:pt_{action}": Row(
             LOGIN, 404, 404, REDIRECT, 404, 404, kwargs={"client_id": client_id}, method="post"
         )
-        for action in ("note_add", "swap", "pause", "resume", "schedule", "unlink")
+        for action in ("note_add", "swap", "pause", "resume", "unlink")
     },
     "tracker:pt_note_edit": Row(
         LOGIN,

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import Block, Phase, Prescription, ProgramVersion
 
@@ -161,6 +162,17 @@ def session_state(session: ScheduledSession, today: date) -> str:
     return "today" if session.date == today else "upcoming"
 
 
+STATE_LABELS = {
+    "done": _("done"),
+    "partial": _("partly done"),
+    "skipped": _("skipped"),
+    "missed": _("missed"),
+    "cancelled": _("cancelled"),
+    "today": _("today"),
+    "upcoming": _("upcoming"),
+}
+
+
 def _has_log_cached(session) -> bool:
     try:
         session.log  # noqa: B018  (select_related fills it; a miss raises)
@@ -227,6 +239,7 @@ def calendar_weeks(client, today: date) -> list[dict]:
             session.gestational_week, {"week": session.gestational_week, "sessions": []}
         )
         session.state = session_state(session, today)
+        session.state_label = STATE_LABELS[session.state]
         week["sessions"].append(session)
     return [weeks[k] for k in sorted(weeks)]
 

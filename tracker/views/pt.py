@@ -117,15 +117,6 @@ def client_detail(request, client_id):
         "in_plan": in_plan,
         "pause_form": PauseForm(),
         "clearance_form": ClearanceForm(),
-        "schedule_form": ScheduleForm(
-            initial={
-                "weekdays": [str(d) for d in enrolment.weekdays],
-                "start_time": enrolment.start_time,
-                "time_zone": enrolment.time_zone,
-            }
-        )
-        if enrolment
-        else None,
         "today": today,
         **selectors.progress(client, today),
     }
@@ -256,11 +247,23 @@ def resume(request, client_id):
 
 
 @pt_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def schedule(request, client_id):
+    """Change her weekdays and time on her behalf (future unlogged sessions only)."""
     client = _client(request, client_id)
-    form = ScheduleForm(request.POST)
-    if form.is_valid():
+    enrolment = selectors.enrolment_of(client)
+    if enrolment is None:
+        messages.error(request, _("She is not enrolled yet."))
+        return _back(client)
+    form = ScheduleForm(
+        request.POST or None,
+        initial={
+            "weekdays": [str(d) for d in enrolment.weekdays],
+            "start_time": enrolment.start_time,
+            "time_zone": enrolment.time_zone,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
         try:
             services.pt_change_schedule(
                 client=client,
@@ -269,12 +272,15 @@ def schedule(request, client_id):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _refused(request, exc)
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, _("Her days were changed; logged sessions were kept."))
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return _back(client)
+            return _back(client)
+    return render(
+        request,
+        "tracker/pt_schedule.html",
+        {"form": form, "client": client, "enrolment": enrolment},
+    )
 
 
 @pt_required
