@@ -1,0 +1,127 @@
+"""A PT invites a client by e-mail; the client opens the link and accepts; the PT follows her
+from the dashboard to her page, adds a note and downloads her CSV."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Journey, utc_today
+from tests.factories import ClientFactory, PTFactory, build_program_version, enrolled_client
+from tracker.models import PTNote
+from users.models import CareLink, Invitation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def invitation_link(email: str) -> str:
+    body = next(m.body for m in reversed(mail.outbox) if email in m.to)
+    return re.search(r"https?://\S+/invitations/\S+/", body).group(0)
+
+
+def pt_sends_invitation(journey, pt, email: str, name: str = "pt") -> str:
+    page = journey.page
+    journey.log_in(pt.email)
+    expect(page.get_by_role("heading", name="My clients")).to_be_visible()
+    expect(page.get_by_text("No clients are linked to you yet.")).to_be_visible()
+    journey.snap(name, "01-dashboard-empty")
+    journey.open_menu()
+    page.get_by_role("link", name="Invite a client").first.click()
+    expect(page.get_by_role("heading", name="Invite a client")).to_be_visible()
+    page.get_by_label("Client's e-mail address").fill(email)
+    journey.snap(name, "02-invite")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.get_by_text(f"Invitation sent to {email}")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text=email)).to_contain_text("open until")
+    journey.snap(name, "03-invited")
+    journey.log_out()
+    return invitation_link(email)
+
+
+def test_pt_invites_an_existing_client_reviews_her_and_downloads_csv(journey, reference_data):
+    today = utc_today()
+    pt = PTFactory(full_name="Paula Therapist", time_zone="UTC")
+    client = ClientFactory(full_name="Carmen Client", email="carmen@example.test", time_zone="UTC")
+    version = build_program_version(
+        slug="aparicio2023", templates_per_phase=3, prescriptions_per_block=1
+    )
+    enrolled_client(
+        today=today, week=24, client=client, version=version, start=today - dt.timedelta(days=14)
+    )
+    page = journey.page
+
+    link = pt_sends_invitation(journey, pt, client.email)
+
+    # The client opens the link while logged out, logs in from it and accepts.
+    journey.goto(link.removeprefix(journey.base_url))
+    expect(page.get_by_text("Paula Therapist, a physical therapist, invites")).to_be_visible()
+    journey.snap("pt", "04-invitation-anonymous")
+    page.get_by_role("link", name="Log in to accept").click()
+    page.get_by_label("Email").fill(client.email)
+    page.get_by_label("Password").fill(settings.PRENAFIT_DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("button", name="Accept and link")).to_be_visible()
+    journey.snap("pt", "05-invitation-accept")
+    page.get_by_role("button", name="Accept and link").click()
+    expect(page.get_by_text("You are now linked to Paula Therapist")).to_be_visible()
+    expect(page.get_by_text("Your physical therapist is Paula Therapist.")).to_be_visible()
+    journey.snap("pt", "06-client-linked")
+    assert CareLink.objects.filter(pt=pt, client=client, ended_at__isnull=True).exists()
+    journey.log_out()
+
+    # The PT finds her on the dashboard, opens her page and adds a note.
+    journey.log_in(pt.email)
+    row = page.get_by_role("row").filter(has_text="Carmen Client")
+    expect(row.locator(".ga")).to_have_text("24+0")
+    journey.snap("pt", "07-dashboard")
+    row.get_by_role("link", name="Carmen Client").click()
+    expect(page).to_have_url(re.compile(rf"/pt/clients/{client.pk}/$"))
+    expect(page.get_by_role("heading", name="Carmen Client", exact=True)).to_be_visible()
+    journey.check()
+    page.get_by_label("Note (PTs only)").fill("Week 24: fine so far, check her squat form.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_text("Note added.")).to_be_visible()
+    expect(page.get_by_text("Week 24: fine so far, check her squat form.")).to_be_visible()
+    journey.snap("pt", "08-client-page")
+    assert PTNote.objects.get(client=client).author == pt
+
+    # ...and downloads her data as CSV.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    download = download_info.value
+    assert download.suggested_filename == f"prenafit-client-{client.pk}.csv"
+    with open(download.path(), encoding="utf-8-sig") as csv_file:
+        header = csv_file.readline()
+    assert header.startswith("record,date"), header
+
+
+def test_invited_newcomer_signs_up_from_the_link_and_is_linked(page, live_server, screenshot):
+    """The invitation's "Sign up to accept" path, with the mandatory e-mail confirmation."""
+    journey = Journey(page, live_server.url, "phone", screenshot)
+    pt = PTFactory(full_name="Paula Therapist", time_zone="UTC")
+    email = "nadia@example.test"
+    link = pt_sends_invitation(journey, pt, email, name="invite-signup")
+
+    journey.goto(link.removeprefix(journey.base_url))
+    page.get_by_role("link", name="Sign up to accept").click()
+    page.get_by_label("Email").fill(email)
+    page.locator("#id_password1").fill("a-long-Passw0rd!")
+    page.get_by_label("Password (again)").fill("a-long-Passw0rd!")
+    page.get_by_label("Full name").fill("Nadia Newcomer")
+    page.get_by_label("Time zone").select_option("UTC")
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    body = next(m.body for m in reversed(mail.outbox) if "confirm-email" in m.body)
+    page.goto(re.search(r"https?://\S+/accounts/confirm-email/\S+/", body).group(0))
+    page.get_by_role("button", name="Confirm").click()
+
+    # After confirming she should be back on the invitation, ready to accept.
+    expect(page.get_by_role("button", name="Accept and link")).to_be_visible()
+    journey.snap("invite-signup", "04-accept")
+    page.get_by_role("button", name="Accept and link").click()
+    expect(page.get_by_text("You are now linked to Paula Therapist")).to_be_visible()
+    journey.snap("invite-signup", "05-linked")
+    assert Invitation.objects.get(email=email).accepted_at is not None

@@ -1,0 +1,72 @@
+"""A client ticks a warning sign when she logs today's session: she is told to stop and call
+her care provider, and her PT sees the alert on her dashboard and on the client's page."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import utc_today
+from tests.factories import (
+    ClientFactory,
+    PTFactory,
+    build_program_version,
+    enrolled_client,
+)
+from tracker.models import Alert, SessionLog
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_warning_sign_stops_the_client_and_alerts_her_pt(journey, reference_data):
+    today = utc_today()
+    pt = PTFactory(full_name="Paula Therapist", time_zone="UTC")
+    client = ClientFactory(full_name="Wendy Warning", time_zone="UTC")
+    version = build_program_version(
+        slug="aparicio2023", templates_per_phase=3, prescriptions_per_block=1
+    )
+    weekdays = sorted({today.weekday(), (today.weekday() + 2) % 7, (today.weekday() + 4) % 7})
+    enrolled_client(today=today, week=20, client=client, version=version, pt=pt, weekdays=weekdays)
+    page = journey.page
+
+    # The client logs today's session and ticks a warning sign.
+    journey.log_in(client.email)
+    expect(page.get_by_role("heading", name="Hello, Wendy")).to_be_visible()
+    journey.snap("warning", "01-client-home")
+    page.get_by_role("link", name="Log this session").click()
+    expect(page.get_by_role("heading", name="Log your session")).to_be_visible()
+    page.get_by_label("Completed").check()
+    page.get_by_label("Minutes").fill("20")
+    page.get_by_label("Effort (Borg scale 6-20)").select_option("15")
+    page.get_by_label("Dizziness").check()
+    journey.snap("warning", "02-log-with-sign")
+    page.get_by_role("button", name="Save my log").click()
+
+    stop = page.get_by_role("heading", name="Stop exercising and contact your care provider")
+    expect(stop).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Dizziness")
+    expect(page.get_by_role("alert")).to_contain_text("your physical therapist has been alerted")
+    journey.snap("warning", "03-stop")
+    log = SessionLog.objects.get(client=client)
+    assert log.warning_signs == ["dizziness"]
+    assert Alert.objects.filter(client=client, acknowledged_at__isnull=True).count() == 1
+
+    # Her PT logs in and sees the alert first on the dashboard.
+    journey.log_out()
+    journey.log_in(pt.email)
+    expect(page.get_by_role("heading", name="My clients")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="Wendy Warning")
+    expect(row).to_contain_text("1 alert")
+    journey.snap("warning", "04-pt-dashboard")
+
+    # On the client's page the alert is listed and the PT acknowledges it.
+    row.get_by_role("link", name="Wendy Warning").click()
+    expect(page.get_by_role("heading", name="Wendy Warning", exact=True)).to_be_visible()
+    journey.check()
+    alerts = page.get_by_role("region", name="Alerts")
+    expect(alerts.get_by_role("listitem")).to_have_count(1)
+    expect(page.get_by_text("warning sign", exact=True)).to_be_visible()
+    journey.snap("warning", "05-pt-client-alert")
+    alerts.get_by_role("button", name="Acknowledge").click()
+    expect(alerts).to_contain_text("acknowledged by Paula Therapist")
+    journey.goto("/home/")
+    expect(page.get_by_role("row").filter(has_text="Wendy Warning")).not_to_contain_text("alert")
+    assert Alert.objects.get(client=client).acknowledged_by == pt
