@@ -165,6 +165,13 @@ def reference_data():
         getattr(importlib.import_module(module), function)(apps, None)
 
 
+def point_broker(app, url: str) -> None:
+    """Point the Celery app's publisher at `url`, dropping pooled connections to the old one."""
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture(scope="session")
 def celery_app_on_redis(redis_available):
     """The project's Celery app pointed at test-only Redis databases (14 broker, 15 results),
@@ -176,12 +183,13 @@ def celery_app_on_redis(redis_available):
     broker, backend = redis_url_for_tests(14), redis_url_for_tests(15)
     redis.Redis.from_url(broker).flushdb()
     saved = (app.conf.broker_url, app.conf.result_backend, app.conf.broker_transport_options)
-    app.conf.broker_url = broker
+    point_broker(app, broker)
     app.conf.result_backend = backend
     app.conf.broker_transport_options = {"socket_connect_timeout": 2, "socket_timeout": 5}
     app.conf.broker_connection_retry_on_startup = True
     yield app
-    app.conf.broker_url, app.conf.result_backend, app.conf.broker_transport_options = saved
+    point_broker(app, saved[0])
+    app.conf.result_backend, app.conf.broker_transport_options = saved[1], saved[2]
 
 
 @pytest.fixture(scope="session")

@@ -21,13 +21,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 @pytest.fixture
 def broker_url():
     """Point the Celery app at a broker for one test, then restore it."""
+    from tests.conftest import point_broker
+
     saved = celery_app.conf.broker_url
-
-    def use(url):
-        celery_app.conf.broker_url = url
-
-    yield use
-    celery_app.conf.broker_url = saved
+    yield lambda url: point_broker(celery_app, url)
+    point_broker(celery_app, saved)
 
 
 @pytest.mark.django_db

@@ -196,16 +196,14 @@ def test_a_worker_killed_between_claim_and_send_still_gives_one_email(setup):
 @contextmanager
 def broker_down(app):
     """Point the app's publisher at a closed port (the worker keeps its own connection)."""
+    from tests.conftest import point_broker
+
     saved = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app._pool = None
-    app.amqp._producer_pool = None
+    point_broker(app, "redis://127.0.0.1:1/0")
     try:
         yield
     finally:
-        app.conf.broker_url = saved
-        app._pool = None
-        app.amqp._producer_pool = None
+        point_broker(app, saved)
 
 
 def test_with_redis_down_logging_works_and_the_pt_alert_goes_out_when_it_is_back(
