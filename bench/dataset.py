@@ -7,7 +7,7 @@ keys bench/run.py needs to OUT.json.
 
 - One PT with 200 linked clients at weeks 20-38, each enrolled since week 17 (about 75
   sessions, most in the past), with logs for most past sessions and weekly check-ins: the same
-  approach as tracker.demo (`_enrol_at_week`, `_history_of_check_ins`), through the real
+  approach as tracker.demo (`session_history`, `check_in_history`), through the real
   services (pregnancy_save, screening_submit, enrolment_create(start=...), care_link_create)
   and bulk_create for logs and assessments.
 - 10,000 unlinked "reminder" clients, bulk-created, each with one upcoming session whose
@@ -49,72 +49,10 @@ def _session_key(user) -> str:
     return store.session_key
 
 
-def _logs_for(client, sessions, rng: random.Random, miss_rate: float):
-    """tracker.demo._enrol_at_week's history: some missed, some skipped, most done."""
-    from tracker.models import SessionLog
-
-    logs = []
-    for session_id, day in sessions:
-        roll = rng.random()
-        if roll < miss_rate:
-            continue  # missed: nothing logged
-        if roll < miss_rate + 0.08:
-            logs.append(
-                SessionLog(
-                    client=client,
-                    session_id=session_id,
-                    status=SessionLog.Status.SKIPPED,
-                    skip_reason=rng.choice(["time", "pain", "childcare"]),
-                    performed_on=day,
-                )
-            )
-            continue
-        partial = roll < 0.26
-        logs.append(
-            SessionLog(
-                client=client,
-                session_id=session_id,
-                status=SessionLog.Status.PARTIAL if partial else SessionLog.Status.COMPLETED,
-                performed_on=day,
-                minutes=rng.randint(30, 45) if partial else rng.randint(55, 62),
-                rpe=rng.randint(11, 14),
-            )
-        )
-    return logs
-
-
-def _check_ins_for(client, due: dt.date, today: dt.date, rng: random.Random):
-    """tracker.demo._history_of_check_ins: a baseline at week 16 and weekly check-ins."""
-    from tracker.gestation import date_at, gestational_age
-    from tracker.models import Assessment
-    from tracker.scoring import odi_percent
-
-    rows = []
-    for week in range(16, gestational_age(due, today).weeks):
-        rise = (week - 16) * 1.2
-        answers = [min(5, max(0, round(rng.gauss(1 + rise / 12, 0.6)))) for _ in range(10)]
-        answers[7] = None  # sex life: prefer not to say
-        rows.append(
-            Assessment(
-                client=client,
-                kind=Assessment.Kind.BASELINE if week == 16 else Assessment.Kind.CHECK_IN,
-                taken_on=date_at(due, week, 1),
-                gestational_week=week,
-                vas_low_back_mm=min(100, round(18 + rise + rng.uniform(-4, 4))),
-                vas_sciatic_mm=min(100, round(8 + rise * 0.6 + rng.uniform(-3, 3))),
-                odi_answers=answers,
-                odi_percent=odi_percent(answers),
-                pain_locations=["low_back", "buttock"]
-                if week % 3
-                else ["low_back", "back_of_thigh"],
-            )
-        )
-    return rows
-
-
 def build_caseload(pt, today: dt.date) -> dict:
     """The PT's 200 clients. Client 0 is the one whose pages are measured."""
     from tracker import services
+    from tracker.demo import check_in_history, session_history
     from tracker.gestation import date_at
     from tracker.models import Alert, Assessment, ScheduledSession, ScreeningQuestion, SessionLog
     from users.models import User
@@ -167,8 +105,8 @@ def build_caseload(pt, today: dt.date) -> dict:
         sessions = past[client.pk]
         if client == measured:
             sessions = sessions[common.UNLOGGED_FOR_POSTS :]
-        logs += _logs_for(client, sessions, rng, miss_rate=0.05 + 0.01 * (i % 10))
-        assessments += _check_ins_for(client, due_dates[client.pk], today, rng)
+        logs += session_history(client, sessions, rng, miss_rate=0.05 + 0.01 * (i % 10))
+        assessments += check_in_history(client, due_dates[client.pk], today, rng)
     SessionLog.objects.bulk_create(logs, batch_size=1000)
     Assessment.objects.bulk_create(assessments, batch_size=1000)
 

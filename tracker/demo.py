@@ -96,36 +96,10 @@ def _enrol_at_week(
         today=today,
         start=min(today, date_at(due, 17)),
     )
-    logs = []
     past = ScheduledSession.objects.filter(enrolment=enrolment, date__lt=today).order_by("date")
-    for session in past:
-        roll = rng.random()
-        if roll < miss_rate:
-            continue  # missed: nothing logged
-        if roll < miss_rate + 0.08:
-            logs.append(
-                SessionLog(
-                    client=client,
-                    session=session,
-                    status=SessionLog.Status.SKIPPED,
-                    skip_reason=rng.choice(["time", "pain", "childcare"]),
-                    performed_on=session.date,
-                )
-            )
-            continue
-        partial = roll < 0.26
-        logs.append(
-            SessionLog(
-                client=client,
-                session=session,
-                status=SessionLog.Status.PARTIAL if partial else SessionLog.Status.COMPLETED,
-                performed_on=session.date,
-                minutes=rng.randint(30, 45) if partial else rng.randint(55, 62),
-                rpe=rng.randint(11, 14),
-            )
-        )
+    logs = session_history(client, past.values_list("pk", "date"), rng, miss_rate)
     SessionLog.objects.bulk_create(logs)
-    _history_of_check_ins(client, due, today, rng)
+    Assessment.objects.bulk_create(check_in_history(client, due, today, rng))
     if warning_sign and logs:
         flagged = logs[-1]
         flagged.warning_signs, flagged.flagged = ["dizziness"], True
@@ -133,8 +107,42 @@ def _enrol_at_week(
         alert_raise(client=client, kind=Alert.Kind.WARNING_SIGN, session_log=flagged)
 
 
-def _history_of_check_ins(client: User, due: dt.date, today: dt.date, rng: random.Random) -> None:
-    """A baseline at week 16 and weekly check-ins since: pain rising slowly, as in the trial."""
+def session_history(client: User, sessions, rng: random.Random, miss_rate: float) -> list:
+    """Unsaved logs for past sessions given as (id, date) pairs: some missed, some skipped,
+    most done (the benchmark builds its dataset with this too)."""
+    logs = []
+    for session_id, day in sessions:
+        roll = rng.random()
+        if roll < miss_rate:
+            continue  # missed: nothing logged
+        if roll < miss_rate + 0.08:
+            logs.append(
+                SessionLog(
+                    client=client,
+                    session_id=session_id,
+                    status=SessionLog.Status.SKIPPED,
+                    skip_reason=rng.choice(["time", "pain", "childcare"]),
+                    performed_on=day,
+                )
+            )
+            continue
+        partial = roll < 0.26
+        logs.append(
+            SessionLog(
+                client=client,
+                session_id=session_id,
+                status=SessionLog.Status.PARTIAL if partial else SessionLog.Status.COMPLETED,
+                performed_on=day,
+                minutes=rng.randint(30, 45) if partial else rng.randint(55, 62),
+                rpe=rng.randint(11, 14),
+            )
+        )
+    return logs
+
+
+def check_in_history(client: User, due: dt.date, today: dt.date, rng: random.Random) -> list:
+    """Unsaved check-ins: a baseline at week 16 and weekly ones since, pain rising slowly as in
+    the trial (the benchmark builds its dataset with this too)."""
     week_now = gestational_age(due, today).weeks
     rows = []
     for week in range(16, week_now):
@@ -156,7 +164,7 @@ def _history_of_check_ins(client: User, due: dt.date, today: dt.date, rng: rando
                 else ["low_back", "back_of_thigh"],
             )
         )
-    Assessment.objects.bulk_create(rows)
+    return rows
 
 
 @transaction.atomic
