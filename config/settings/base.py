@@ -200,10 +200,12 @@ if not CELERY_BROKER_URL:
             "data_folder_in": str(_broker_dir / "out"),
             "data_folder_out": str(_broker_dir / "out"),
             "processed_folder": str(_broker_dir / "processed"),
+            "control_folder": str(_broker_dir / "control"),
             "store_processed": False,
         }
         (_broker_dir / "out").mkdir(parents=True, exist_ok=True)
         (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+        (_broker_dir / "control").mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
