@@ -285,3 +285,11 @@ def test_her_pt_link_is_kept_for_unrelated_clients(setup):
     other = ClientFactory()
     CareLinkFactory(pt=setup["other_pt"], client=other)
     assert CareLink.objects.filter(client=other).exists()
+
+
+def test_a_short_session_logged_as_completed_gets_a_gentle_nudge(client, setup):
+    client.force_login(setup["client"])
+    page = client.get(post_log(client, setup["past"][0], minutes="20")["Location"]).content.decode()
+    assert "You logged 20 of 60 minutes as completed" in page
+    page = client.get(post_log(client, setup["past"][1], minutes="55")["Location"]).content.decode()
+    assert "as completed" not in page

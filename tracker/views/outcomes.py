@@ -35,6 +35,16 @@ def _after_log(request, log, created: bool):
     if log.warning_signs:
         return redirect("tracker:stop", log_id=log.pk)
     messages.success(request, _("Session logged. Well done!") if created else _("Log updated."))
+    session = log.session
+    if session and log.status == "completed" and log.minutes * 2 < session.planned_minutes:
+        messages.info(
+            request,
+            _(
+                "You logged %(done)d of %(planned)d minutes as completed. If you stopped early, "
+                "“partly done” tells your PT more (edit the log from the session page)."
+            )
+            % {"done": log.minutes, "planned": session.planned_minutes},
+        )
     return redirect("home")
 
 
