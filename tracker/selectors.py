@@ -322,7 +322,7 @@ def progress(client, today: date) -> dict:
     weekly_target = enrolment.program_version.weekly_minutes_target if enrolment else 150
     records = session_records(client)
     overall = adherence(records, today, threshold)
-    by_week = adherence_by_week(records, today, threshold)
+    by_week_adherence = adherence_by_week(records, today, threshold)
     logs = list(
         SessionLog.objects.filter(client=client)
         .exclude(status=SessionLog.Status.SKIPPED)
@@ -356,94 +356,75 @@ def progress(client, today: date) -> dict:
             "odi_beyond_mdc": odi_change is not None and abs(odi_change) >= ODI_MDC_POINTS,
             "since": baseline.taken_on,
         }
-    weeks = [a.gestational_week for a in assessments] + [w for w, _ in by_week] + [16, 34]
+    weeks = [a.gestational_week for a in assessments] + [w for w, _ in by_week_adherence] + [16, 34]
     x_min, x_max = min(weeks + [16]), max(weeks + [34])
-    pain_chart = Chart(
-        title="Pain by week of pregnancy",
-        x_label="week of pregnancy",
-        y_label="mm (0-100)",
-        x_min=x_min,
-        x_max=x_max,
-        y_min=0,
-        y_max=100,
-        series=[
-            Series(
-                "Low back pain",
-                "series-a",
-                [(a.gestational_week, a.vas_low_back_mm) for a in assessments],
-            ),
-            Series(
-                "Sciatic pain",
-                "series-b",
-                [(a.gestational_week, a.vas_sciatic_mm) for a in assessments],
-            ),
-        ],
-        marks=[(16, "baseline"), (34, "week 34")],
-    )
-    odi_chart = Chart(
-        title="Disability (Oswestry) by week",
-        x_label="week of pregnancy",
-        y_label="% (0-100)",
-        x_min=x_min,
-        x_max=x_max,
-        y_min=0,
-        y_max=100,
-        series=[
-            Series(
-                "ODI",
-                "series-c",
-                [
-                    (a.gestational_week, a.odi_percent)
-                    for a in assessments
-                    if a.odi_percent is not None
-                ],
-            )
-        ],
-        marks=[(16, "baseline"), (34, "week 34")],
-    )
-    adherence_chart = Chart(
-        title="Adherence by week",
-        x_label="week of pregnancy",
-        y_label="%",
-        x_min=x_min,
-        x_max=x_max,
-        y_min=0,
-        y_max=100,
-        series=[
-            Series(
-                "Adherence",
-                "series-a",
-                [(w, a.percent) for w, a in by_week if a.percent is not None],
-            )
-        ],
-        threshold=(threshold, f"{threshold}% target"),
-        bars=True,
-    )
-    minutes_chart = Chart(
-        title="Minutes a week",
-        x_label="week of pregnancy",
-        y_label="minutes",
-        x_min=x_min,
-        x_max=x_max,
-        y_min=0,
-        y_max=max([weekly_target + 30, *minutes_by_week.values()]),
-        series=[Series("Minutes", "series-b", sorted(minutes_by_week.items()))],
-        threshold=(weekly_target, f"{weekly_target} min"),
-        bars=True,
-    )
-    rpe_chart = Chart(
-        title="Session effort (Borg 6-20), weekly mean",
-        x_label="week of pregnancy",
-        y_label="RPE",
-        x_min=x_min,
-        x_max=x_max,
-        y_min=6,
-        y_max=20,
-        series=[Series("Effort", "series-c", rpe_points)],
-    )
+    trial_marks = [(16, "baseline"), (34, "week 34")]
+
+    def by_week(title, y_label, series, y_min=0, y_max=100, **extra):
+        return Chart(
+            title=title, x_label="week of pregnancy", y_label=y_label, x_min=x_min,
+            x_max=x_max, y_min=y_min, y_max=y_max, series=series, **extra,
+        ).render()  # fmt: skip
+
+    odi_points = [
+        (a.gestational_week, a.odi_percent) for a in assessments if a.odi_percent is not None
+    ]
+    charts = [
+        by_week(
+            "Pain by week of pregnancy",
+            "mm (0-100)",
+            [
+                Series(
+                    "Low back pain",
+                    "series-a",
+                    [(a.gestational_week, a.vas_low_back_mm) for a in assessments],
+                ),
+                Series(
+                    "Sciatic pain",
+                    "series-b",
+                    [(a.gestational_week, a.vas_sciatic_mm) for a in assessments],
+                ),
+            ],
+            marks=trial_marks,
+        ),
+        by_week(
+            "Disability (Oswestry) by week",
+            "% (0-100)",
+            [Series("ODI", "series-c", odi_points)],
+            marks=trial_marks,
+        ),
+        by_week(
+            "Adherence by week",
+            "%",
+            [
+                Series(
+                    "Adherence",
+                    "series-a",
+                    [(w, a.percent) for w, a in by_week_adherence if a.percent is not None],
+                )
+            ],
+            threshold=(threshold, f"{threshold}% target"),
+            bars=True,
+        ),
+        by_week(
+            "Minutes a week",
+            "minutes",
+            [Series("Minutes", "series-b", sorted(minutes_by_week.items()))],
+            y_max=max([weekly_target + 30, *minutes_by_week.values()]),
+            threshold=(weekly_target, f"{weekly_target} min"),
+            bars=True,
+        ),
+        by_week(
+            "Session effort (Borg 6-20), weekly mean",
+            "RPE",
+            [Series("Effort", "series-c", rpe_points)],
+            y_min=6,
+            y_max=20,
+        ),
+    ]
     return {
         "adherence": overall,
-        "adherence_by_week": by_week,
+        "adherence_by_week": by_week_adherence,
         "minutes_by_week": sorted(minutes_by_week.items()),
         "weekly_target": weekly_target,
         "assessments": assessments,
@@ -452,9 +433,7 @@ def progress(client, today: date) -> dict:
         "latest": latest,
         "changes": changes,
         "mdc": ODI_MDC_POINTS,
-        "charts": [
-            c.render() for c in (pain_chart, odi_chart, adherence_chart, minutes_chart, rpe_chart)
-        ],
+        "charts": charts,
     }
 
 
