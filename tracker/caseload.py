@@ -67,7 +67,7 @@ def caseload(
     )
     clients = (
         linked_clients(pt=pt)
-        .select_related("pregnancy", "enrolment__program_version")
+        .select_related("pregnancy")  # the row needs no JSON-heavy program version
         .annotate(
             scheduled=_count(due),
             attended=_count(attended),

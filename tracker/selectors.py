@@ -41,7 +41,10 @@ def pregnancy_of(client) -> PregnancyProfile | None:
 
 def enrolment_of(client) -> Enrolment | None:
     return (
-        Enrolment.objects.select_related("program_version__program").filter(client=client).first()
+        Enrolment.objects.select_related("program_version__program")
+        .defer("program_version__facts", "program_version__notes")  # big text nobody reads here
+        .filter(client=client)
+        .first()
     )
 
 
