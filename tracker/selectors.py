@@ -13,7 +13,6 @@ from programs.models import Block, Phase, Prescription, ProgramVersion
 from .gestation import PROGRAM_START_WEEK, date_at, gestational_age, max_heart_rate
 from .models import (
     Enrolment,
-    Notification,
     PregnancyProfile,
     ScheduledSession,
     Screening,
@@ -182,10 +181,6 @@ def _has_log_cached(session) -> bool:
         return True
     except SessionLog.DoesNotExist:
         return False
-
-
-def unread_notification_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def client_home(client, today: date) -> dict:

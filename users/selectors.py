@@ -30,7 +30,3 @@ def client_for_pt(*, pt: User, client_id: int) -> User:
         return linked_clients(pt=pt).get(pk=client_id)
     except (User.DoesNotExist, ValueError, TypeError):
         raise Http404("No such client.") from None
-
-
-def pt_may_see_client(*, pt: User, client: User) -> bool:
-    return linked_clients(pt=pt).filter(pk=client.pk).exists()

@@ -51,5 +51,7 @@ from .review import (
     note_update,
     pt_change_schedule,
     pt_pause,
+    pt_record_clearance,
     pt_resume,
+    pt_unlink,
 )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from programs.models import Exercise, Prescription
 
 from ..models import Alert, AuditEvent, Enrolment, ExerciseSwap, PlanChange, PTNote
-from .enrolment import enrolment_pause, enrolment_resume, schedule_change
+from .enrolment import clearance_record, enrolment_pause, enrolment_resume, schedule_change
 
 ERR_NOT_AUTHOR = "Only the PT who wrote a note can edit it."
 ERR_EMPTY_NOTE = "Write something first."
@@ -140,6 +140,31 @@ def pt_change_schedule(*, client, by, weekdays, start_time, time_zone, today: dt
     )
     _plan_change(client, by, f"changed her days to {names} at {start_time:%H:%M}")
     return enrolment
+
+
+@transaction.atomic
+def pt_record_clearance(*, client, by, provider: str, note: str, today: dt.date):
+    """Her PT records the care provider's clearance: the schedule starts (or resumes), and
+    the change is in her plan history and the audit log, all or nothing."""
+    clearance = clearance_record(
+        client=client, recorded_by=by, provider=provider, note=note, today=today
+    )
+    _plan_change(client, by, "recorded her care provider's clearance")
+    return clearance
+
+
+@transaction.atomic
+def pt_unlink(*, client, by) -> None:
+    """The PT ends the care link; the history stays, her access ends at once."""
+    from users.selectors import active_link_for_client
+    from users.services import care_link_end
+
+    link = active_link_for_client(client=client)
+    if link is not None:
+        care_link_end(link=link, ended_by=by)
+        audit_record(
+            actor=by, client=client, action=AuditEvent.Action.CHANGE, what="ended the care link"
+        )
 
 
 def _enrolment(client) -> Enrolment:

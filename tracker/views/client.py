@@ -101,7 +101,6 @@ def screening_result(request):
             "reasons": reasons,
             "cleared": services.screening_is_cleared(latest),
             "enrolment": selectors.enrolment_of(client),
-            "link": None,
         },
     )
 

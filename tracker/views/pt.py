@@ -23,8 +23,7 @@ from tracker.forms import (
 )
 from tracker.models import Alert, AuditEvent, PlanChange, PTNote, ScreeningQuestion, SessionLog
 from users.decorators import pt_required
-from users.selectors import active_link_for_client, client_for_pt
-from users.services import care_link_end
+from users.selectors import client_for_pt
 
 PAGE_SIZE = 25
 
@@ -287,14 +286,7 @@ def schedule(request, client_id):
 @require_POST
 def unlink(request, client_id):
     client = _client(request, client_id)
-    link = active_link_for_client(client=client)
-    care_link_end(link=link, ended_by=request.user)
-    services.audit_record(
-        actor=request.user,
-        client=client,
-        action=AuditEvent.Action.CHANGE,
-        what="ended the care link",
-    )
+    services.pt_unlink(client=client, by=request.user)
     messages.success(
         request, _("%(name)s is no longer linked to you. Her history is kept.") % {"name": client}
     )
@@ -364,26 +356,15 @@ def clearance(request, client_id):
     form = ClearanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.clearance_record(
+            services.pt_record_clearance(
                 client=client,
-                recorded_by=request.user,
+                by=request.user,
                 today=selectors.local_today(client),
                 **form.cleaned_data,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            services.audit_record(
-                actor=request.user,
-                client=client,
-                action=AuditEvent.Action.CHANGE,
-                what="recorded clearance",
-            )
-            PlanChange.objects.create(
-                client=client,
-                changed_by=request.user,
-                description="recorded her care provider's clearance",
-            )
             messages.success(request, _("Clearance recorded for %(name)s.") % {"name": client})
             return _back(client)
     questions = {q.key: q.text for q in selectors.active_screening_questions()}
