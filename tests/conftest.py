@@ -11,6 +11,54 @@ from tests.factories import AdminFactory, CareLinkFactory, ClientFactory, PTFact
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+# --- the session's clock (--clock) ----------------------------------------------------------
+
+CLOCK = pytest.StashKey[tuple]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("prenafit")
+    group.addoption(
+        "--clock",
+        metavar="MOMENT",
+        help="run the whole session as if it were MOMENT (ISO 8601 with a time zone, e.g. "
+        "2027-01-04T07:45:00Z), the clock ticking from there; 'random' picks a moment within "
+        "the next two years (seeded; the header prints the seed and the moment). Tests that "
+        "pin their own clock (tests/clock.py) keep it.",
+    )
+    group.addoption(
+        "--clock-seed", type=int, metavar="N", help="the seed of --clock=random (to repeat a run)"
+    )
+
+
+def pytest_configure(config):
+    spec = config.getoption("--clock", default=None)
+    if not spec:
+        return
+    import time_machine
+
+    from tests import clock
+
+    moment, how = clock.resolve(spec, config.getoption("--clock-seed"), dt.datetime.now(dt.UTC))
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    config.stash[CLOCK] = (traveller, moment, how)
+
+
+def pytest_unconfigure(config):
+    if CLOCK in config.stash:
+        config.stash[CLOCK][0].stop()
+
+
+def pytest_report_header(config):
+    if CLOCK not in config.stash:
+        return "clock: real (tests that depend on the time pin their own, see tests/clock.py)"
+    from tests.clock import iso
+
+    _, moment, how = config.stash[CLOCK]
+    return f"clock: the session starts at {iso(moment)} ({how}); repeat with --clock={iso(moment)}"
+
+
 def require_service(available: bool, reason: str) -> None:
     """Skip locally with a clear reason when a service is missing; in CI, fail instead."""
     if available:
@@ -83,11 +131,6 @@ class Cast:
 
     def user(self, actor: str):
         return None if actor == "anonymous" else getattr(self, actor)
-
-
-@pytest.fixture
-def cast(db):
-    return make_cast()
 
 
 def make_cast() -> Cast:
@@ -212,6 +255,32 @@ def celery_worker(celery_app_on_redis, django_db_setup, django_db_blocker):
     yield worker
     with django_db_blocker.unblock():
         starting.__exit__(None, None, None)
+
+
+def purge_broker(app) -> None:
+    """Empty the test broker: its queues, and the messages taken but not acknowledged.
+
+    kombu's Redis transport stamps an unacknowledged message with the Python clock and puts it
+    back in its queue once that stamp is older than the visibility timeout. A test that moves
+    the clock forward would otherwise see another test's leftovers delivered again."""
+    import redis
+
+    app.control.purge()
+    redis.Redis.from_url(app.conf.broker_url).delete("unacked", "unacked_index", "unacked_mutex")
+
+
+@pytest.fixture
+def worker(celery_worker, celery_app_on_redis):
+    """The session's real worker, with a broker emptied for this test (after the test's
+    clock is pinned, since time_machine's fixture runs first). When the test ends, the worker
+    finishes what is queued and running before the database is flushed."""
+    import redis
+    from celery.worker import state
+
+    purge_broker(celery_app_on_redis)
+    yield celery_worker
+    queue = redis.Redis.from_url(celery_app_on_redis.conf.broker_url)
+    wait_for(lambda: queue.llen("celery") == 0 and not state.reserved_requests)
 
 
 def wait_for(condition, timeout=20.0, interval=0.1):
