@@ -6,6 +6,7 @@ import pytest
 
 from tracker.reminders.timing import (
     after_quiet_hours,
+    baseline_check_in_day,
     in_quiet_hours,
     local_datetime,
     missed_due,
@@ -129,3 +130,26 @@ def test_quiet_hours_that_cross_midnight_push_the_reminder_to_their_end():
 def test_pt_digest_is_monday_0800_local():
     due = pt_digest_due(today=dt.date(2027, 1, 7), tz=MADRID)  # a Thursday
     assert local(due, MADRID) == local_datetime(dt.date(2027, 1, 4), dt.time(8), MADRID)
+
+
+@pytest.mark.parametrize(
+    ("enrolled_utc", "expected"),
+    [
+        # 07:30 in Madrid: today's 09:00 is still ahead.
+        (dt.datetime(2027, 3, 24, 6, 30, tzinfo=dt.UTC), dt.date(2027, 3, 24)),
+        # 15:43 in Madrid: today's 09:00 had passed when she enrolled, so tomorrow's.
+        (dt.datetime(2027, 3, 24, 14, 43, tzinfo=dt.UTC), dt.date(2027, 3, 25)),
+        # 00:30 on the 24th in Madrid is still the 23rd in UTC: her day is the 24th.
+        (dt.datetime(2027, 3, 23, 23, 30, tzinfo=dt.UTC), dt.date(2027, 3, 24)),
+    ],
+)
+def test_the_baseline_reminder_is_never_due_before_she_enrolled(enrolled_utc, expected):
+    day = baseline_check_in_day(week_16=dt.date(2027, 1, 1), enrolled=enrolled_utc, tz=MADRID)
+    assert day == expected
+    assert local_datetime(day, dt.time(9), MADRID) > enrolled_utc
+
+
+def test_before_week_16_the_baseline_reminder_waits_for_week_16():
+    week_16 = dt.date(2027, 4, 7)
+    enrolled = dt.datetime(2027, 3, 24, 14, 43, tzinfo=dt.UTC)
+    assert baseline_check_in_day(week_16=week_16, enrolled=enrolled, tz=MADRID) == week_16

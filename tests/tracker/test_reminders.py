@@ -1,5 +1,6 @@
 """Dispatcher and delivery services, without a worker (the worker tests are in
-tests/integration). Time is passed in."""
+tests/integration). The clock is pinned to a Wednesday early morning in Madrid; each
+dispatcher pass is given its own `now`."""
 
 import datetime as dt
 import io
@@ -9,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from tests.clock import pin
 from tests.factories import ClientFactory, PTFactory, build_program_version, enrolled_client
 from tracker import services
 from tracker.models import Delivery, Notification, NotificationSettings, ReminderKind, SessionLog
@@ -17,9 +19,16 @@ from tracker.reminders.delivery import claim, delivery_send, read_unsubscribe_to
 from tracker.reminders.dispatch import reminders_dispatch
 from tracker.reminders.timing import local_datetime, session_start, to_utc
 
-pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2027, 3, 24)  # a Wednesday, before the spring change in Madrid
+def utc(*parts) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=dt.UTC)
+
+
+# Wednesday 24 March 2027, 04:00 in Madrid, before the spring change: her clients enrol now.
+NOW = utc(2027, 3, 24, 3, 0)
+TODAY = NOW.date()
+
+pytestmark = [pytest.mark.django_db, pin(NOW)]
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +119,32 @@ def test_turned_off_kinds_and_quiet_hours_are_respected(version):
     # 05:30 falls in her quiet hours: the reminder is due at 07:00, after her session began.
     row = Delivery.objects.get(recipient=quiet, kind="session_upcoming")
     assert row.due_at == to_utc(local_datetime(session.date, dt.time(7), "Europe/Madrid"))
+
+
+@pytest.mark.parametrize(
+    ("enrols_at", "reminded_at"),
+    [
+        # 07:30 in Madrid: this morning's 09:00 is still ahead.
+        (utc(2027, 3, 24, 6, 30), utc(2027, 3, 24, 8)),
+        # 15:43 in Madrid: the page asks her now; the e-mail waits for tomorrow's 09:00.
+        (utc(2027, 3, 24, 14, 43), utc(2027, 3, 25, 8)),
+        # 00:30 on the 24th in Madrid (the 23rd in UTC): 09:00 on her 24th, not on the 23rd.
+        (utc(2027, 3, 23, 23, 30), utc(2027, 3, 24, 8)),
+    ],
+)
+def test_the_baseline_check_in_reminder_is_never_due_before_she_enrolled(
+    version, time_machine, enrols_at, reminded_at
+):
+    time_machine.move_to(enrols_at)
+    user, _ = madrid_client(version)
+    baseline = Delivery.objects.filter(recipient=user, kind=ReminderKind.ASSESSMENT_DUE)
+
+    reminders_dispatch(now=enrols_at + dt.timedelta(minutes=5))  # the next beat pass
+    reminders_dispatch(now=reminded_at - dt.timedelta(minutes=1))
+    assert not baseline.exists()
+    reminders_dispatch(now=reminded_at + dt.timedelta(minutes=1))
+    row = baseline.get()
+    assert (row.object_key, row.due_at) == ("assessment:baseline", reminded_at)
 
 
 def test_dry_run_prints_json_lines_and_records_nothing(version):

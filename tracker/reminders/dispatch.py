@@ -157,7 +157,9 @@ def _assessment_candidates(now: dt.datetime) -> Iterator[list[Candidate]]:
             tz = client.enrolment.time_zone
             due_date = client.pregnancy.due_date
             if not client.n_baseline:
-                day = max(date_at(due_date, 16), client.enrolment.created_at.date())
+                day = timing.baseline_check_in_day(
+                    week_16=date_at(due_date, 16), enrolled=client.enrolment.created_at, tz=tz
+                )
                 key = "assessment:baseline"
             elif not client.n_follow_up:
                 day, key = date_at(due_date, 34), "assessment:follow_up"

@@ -79,6 +79,17 @@ def missed_due(
     return to_utc(after_quiet_hours(local, quiet_start, quiet_end))
 
 
+def baseline_check_in_day(*, week_16: dt.date, enrolled: dt.datetime, tz: str) -> dt.date:
+    """The day her baseline check-in reminder is due: week 16, or the day she enrolled if that
+    is later, but never a day whose check-in time had passed when she enrolled (she is asked
+    on the page at once; the e-mail waits for the next morning)."""
+    enrolled_local = enrolled.astimezone(zone(tz))
+    day = max(week_16, enrolled_local.date())
+    if day == enrolled_local.date() and enrolled_local.time() > CHECK_IN_TIME:
+        day += dt.timedelta(days=1)
+    return day
+
+
 def check_in_due(*, day: dt.date, tz: str, quiet_start=None, quiet_end=None) -> dt.datetime:
     local = local_datetime(day, CHECK_IN_TIME, tz)
     return to_utc(after_quiet_hours(local, quiet_start, quiet_end))
