@@ -16,7 +16,13 @@ Expectations:
 from dataclasses import dataclass, field
 
 import pytest
+import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.clock import WEDNESDAY_MORNING, pin
+
+MATRIX_MOMENT = WEDNESDAY_MORNING
+pytestmark = pin(MATRIX_MOMENT)
 
 ACTORS = ("anonymous", "client", "other_client", "her_pt", "other_pt", "admin")
 LOGIN, ADMIN_LOGIN, REDIRECT, OK = "login", "admin-login", "redirect", "ok"
@@ -447,10 +453,11 @@ def _url_for(name, route, key, pattern_kwargs, cast):
 
 @pytest.fixture(scope="module")
 def cast(django_db_setup, django_db_blocker):
-    """One cast for the whole matrix (each test's own changes are rolled back)."""
+    """One cast for the whole matrix (each test's own changes are rolled back), made at the
+    moment every test of the module is pinned to."""
     from tests.conftest import delete_cast, make_cast
 
-    with django_db_blocker.unblock():
+    with time_machine.travel(MATRIX_MOMENT), django_db_blocker.unblock():
         made = make_cast()
     yield made
     with django_db_blocker.unblock():

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from config.celery import app as celery_app
 from programs.models import ProgramVersion
+from tests.clock import pin
 from users.models import CareLink, User
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -93,6 +94,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 
 
 @pytest.mark.django_db
+@pin()  # the demo's history is dated from today
 def test_seed_demo_creates_the_three_logins_and_is_idempotent(capsys):
     with override_settings(DEBUG=True):
         call_command("seed_demo")
@@ -117,6 +119,7 @@ def _demo_state():
 
 
 @pytest.mark.django_db
+@pin()  # the demo's history is dated from today
 def test_seed_demo_refuses_with_debug_off_unless_forced():
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_demo")
@@ -126,6 +129,7 @@ def test_seed_demo_refuses_with_debug_off_unless_forced():
 
 
 @pytest.mark.django_db
+@pin()  # the demo's history is dated from today
 def test_demo_logins_work_through_the_login_form(client):
     call_command("seed_demo", "--force")
     for email in ("admin@prenafit.test", "pt@prenafit.test", "client@prenafit.test"):

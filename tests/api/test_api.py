@@ -7,6 +7,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from rest_framework.test import APIClient
 
+from tests.clock import pin
 from tests.factories import (
     ClientFactory,
     PTFactory,
@@ -16,7 +17,7 @@ from tests.factories import (
 from tracker.models import Alert, AuditEvent, Enrolment, SessionLog
 from tracker.selectors import local_today
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pin()]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from tests.clock import pin
 from tests.factories import ClientFactory, PTFactory, build_program_version, enrolled_client
 from tracker.selectors import local_today
 
@@ -22,7 +23,7 @@ from tracker.selectors import local_today
 # password, a date in the past) are correct behaviour, not failures.
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pin()]
 
 EXAMPLES = 12
 

@@ -13,6 +13,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
+@pytest.fixture(autouse=True)
+def _page_clock(page):
+    """The page's clock starts where the server's is (the browser tests pin it:
+    tests/clock.py) and flows from there, so the browser and the server agree on the day."""
+    page.clock.install(time=dt.datetime.now(dt.UTC))
+
+
 @pytest.fixture
 def screenshot(page):
     """Save a full-page screenshot as a test artifact; returns its path."""
@@ -50,7 +57,8 @@ VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 
 
 def utc_today() -> dt.date:
-    """Today for a user whose time zone is UTC (the journeys' users all live in UTC)."""
+    """Today (on the pinned clock) for a user whose time zone is UTC (the journeys' users all
+    live in UTC)."""
     return dt.datetime.now(dt.UTC).date()
 
 

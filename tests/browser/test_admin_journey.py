@@ -9,10 +9,11 @@ from playwright.sync_api import expect
 
 from programs.models import ProgramVersion
 from tests.browser.conftest import utc_today
+from tests.clock import pin
 from tests.factories import AdminFactory, ClientFactory, build_program_version, enrolled_client
 from tracker.models import ScheduledSession
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pin()]
 
 CLONE = "Clone as a new draft"
 PUBLISH = "Publish (makes it the current version; it can no longer change)"

@@ -11,12 +11,13 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from tests.browser.conftest import utc_today
+from tests.clock import pin
 from tests.factories import build_program_version
 from tracker.models import Assessment, Enrolment, SessionLog
 from tracker.schedule import WEEKDAY_NAMES
 from users.models import User
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pin()]
 
 PASSWORD = "a-long-Passw0rd!"
 
@@ -31,6 +32,7 @@ def test_client_signs_up_enrols_logs_today_and_sees_progress(journey, reference_
 
     # 1. Sign up (time zone UTC, so her "today" is the test's) and confirm the e-mail.
     journey.goto("/")
+    assert page.evaluate("() => new Date().toISOString().slice(0, 10)") == today.isoformat()
     journey.open_menu()
     page.get_by_role("link", name="Sign up").first.click()
     page.get_by_label("Email").fill(email)

@@ -10,11 +10,12 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Journey, utc_today
+from tests.clock import pin
 from tests.factories import ClientFactory, PTFactory, build_program_version, enrolled_client
 from tracker.models import PTNote
 from users.models import CareLink, Invitation
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pin()]
 
 
 def invitation_link(email: str) -> str:

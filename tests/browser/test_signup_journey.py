@@ -7,8 +7,9 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, assert_no_horizontal_scroll
+from tests.clock import pin
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pin()]
 
 
 def test_sign_up_confirm_email_log_in_and_see_home(page, live_server, screenshot):

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import utc_today
+from tests.clock import pin
 from tests.factories import (
     ClientFactory,
     PTFactory,
@@ -13,7 +14,7 @@ from tests.factories import (
 )
 from tracker.models import Alert, SessionLog
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pin()]
 
 
 def test_warning_sign_stops_the_client_and_alerts_her_pt(journey, reference_data):

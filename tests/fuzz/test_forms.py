@@ -10,6 +10,7 @@ from django.apps import apps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.clock import pin
 from tests.factories import (
     CareLinkFactory,
     ClientFactory,
@@ -20,7 +21,7 @@ from tests.factories import (
 from tracker.models import PTNote, ScreeningQuestion
 from tracker.selectors import local_today
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pin()]
 
 HOSTILE = [
     "", " ", "0", "-1", "-999999999999", "99999999999999999999", "1e309", "NaN", "inf", "3.7",

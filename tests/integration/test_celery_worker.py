@@ -1,10 +1,13 @@
 """Reminders through a real Celery worker on a real Redis (test databases 14 and 15).
 
 transaction=True: the worker thread must see committed rows. In CI a missing Redis fails
-the run; locally these tests skip with the reason."""
+the run; locally these tests skip with the reason. The clock is pinned (tests/clock.py): the
+worker runs in this process, so it sees the pinned clock too, and each test starts with an
+empty broker (the `worker` fixture)."""
 
 import datetime as dt
 import threading
+import zoneinfo
 from contextlib import contextmanager
 
 import pytest
@@ -12,6 +15,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.clock import MONDAY_BEFORE_EIGHT, WEDNESDAY_MORNING, pin
 from tests.conftest import wait_for
 from tests.factories import ClientFactory, PTFactory, build_program_version, enrolled_client
 from tracker import services
@@ -22,21 +26,20 @@ from tracker.reminders.timing import local_datetime, to_utc, upcoming_due
 from tracker.selectors import local_today
 from tracker.tasks import deliver, dispatch_reminders
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True),
+    pin(WEDNESDAY_MORNING),
+]
+
+UTC = dt.UTC
+SESSION_SUBJECT = "[Prenafit] Your Prenafit session is coming up"
 
 
 @pytest.fixture
-def setup(celery_worker, celery_app_on_redis, reference_data):
+def setup(worker, reference_data):
     mail.outbox.clear()
-    yield build_program_version(slug="aparicio2023", prescriptions_per_block=1)
-    # Let the worker finish before the database is flushed for the next test.
-    import redis
-
-    queue = redis.Redis.from_url(celery_app_on_redis.conf.broker_url)
-    wait_for(lambda: queue.llen("celery") == 0)
-    import time
-
-    time.sleep(0.5)
+    return build_program_version(slug="aparicio2023", prescriptions_per_block=1)
 
 
 def sent(kind=None):
@@ -47,21 +50,34 @@ def emails_to(user):
     return [m for m in mail.outbox if m.to == [user.email]]
 
 
+def urgent_emails_to(user):
+    return [m for m in emails_to(user) if m.subject.startswith("[Prenafit] Urgent")]
+
+
 def session_soon(user, minutes_ahead: int):
     """Move her next session to today, starting `minutes_ahead` minutes from now (local)."""
-    now_local = timezone.localtime(timezone.now(), timezone.get_current_timezone())
-    import zoneinfo
-
     local_now = timezone.now().astimezone(zoneinfo.ZoneInfo(user.enrolment.time_zone))
     start = (local_now + dt.timedelta(minutes=minutes_ahead)).replace(second=0, microsecond=0)
     session = user.scheduled_sessions.order_by("date").first()
     session.date, session.start_time = start.date(), start.time()
     session.save(update_fields=["date", "start_time"])
-    del now_local
     return session
 
 
-def test_the_dispatch_task_runs_on_the_worker_and_the_reminder_arrives_once(setup):
+@pytest.mark.parametrize(
+    "moment",
+    [
+        pytest.param(WEDNESDAY_MORNING, id="wednesday-1100-madrid"),
+        # The moment this test once failed at: she enrolled after 09:00, and the baseline
+        # check-in reminder, due at 09:00 that day, went out with the session's.
+        pytest.param(dt.datetime(2027, 3, 10, 14, 43, tzinfo=UTC), id="wednesday-1543-madrid"),
+        pytest.param(MONDAY_BEFORE_EIGHT, id="monday-0745-madrid"),
+    ],
+)
+def test_the_dispatch_task_runs_on_the_worker_and_the_reminder_arrives_once(
+    setup, time_machine, moment
+):
+    time_machine.move_to(moment)
     user = ClientFactory(time_zone="Europe/Madrid")
     enrolled_client(today=local_today(user), client=user, version=setup)
     session = session_soon(user, 30)  # 60 minute lead: due half an hour ago
@@ -70,26 +86,28 @@ def test_the_dispatch_task_runs_on_the_worker_and_the_reminder_arrives_once(setu
 
     wait_for(lambda: sent(ReminderKind.SESSION_UPCOMING).exists())
     (email,) = emails_to(user)
+    assert email.subject == SESSION_SUBJECT
     assert session.template.name in email.body or "Warm-up" in email.body
+    passes = Delivery.objects.filter(enqueued_at__isnull=False).count()
     dispatch_reminders.delay()  # a second beat tick changes nothing
-    wait_for(lambda: Delivery.objects.filter(enqueued_at__isnull=False).count() >= 1)
-    assert len(emails_to(user)) == 1
+    wait_for(lambda: not Delivery.objects.filter(status__in=["pending", "claimed"]).exists())
+    assert Delivery.objects.filter(enqueued_at__isnull=False).count() == passes
+    assert [m.subject for m in emails_to(user)] == [SESSION_SUBJECT]
 
 
+@pin(dt.datetime(2027, 3, 10, 6, 0, tzinfo=UTC))  # 07:00 in Madrid, before the 09:00 check-in
 def test_each_kind_is_delivered_once(setup):
-    today = timezone.now().date()
     pt = PTFactory(time_zone="Europe/Madrid")
     missed = ClientFactory(time_zone="Europe/Madrid")
+    today = local_today(missed)
     enrolled_client(
-        today=local_today(missed),
+        today=today,
         client=missed,
         version=setup,
         pt=pt,
         start=today - dt.timedelta(days=3),
     )
-    yesterday = (
-        missed.scheduled_sessions.filter(date__lt=local_today(missed)).order_by("-date").first()
-    )
+    yesterday = missed.scheduled_sessions.filter(date__lt=today).order_by("-date").first()
     # Upcoming: a session later today for another client.
     upcoming = ClientFactory(time_zone="Europe/Madrid")
     enrolled_client(today=local_today(upcoming), client=upcoming, version=setup, pt=pt)
@@ -105,10 +123,8 @@ def test_each_kind_is_delivered_once(setup):
         local_datetime(yesterday.date + dt.timedelta(days=1), dt.time(7, 31), "Europe/Madrid")
     )
     reminders_dispatch(now=morning)
-    reminders_dispatch(
-        now=to_utc(local_datetime(local_today(missed), dt.time(9, 1), "Europe/Madrid"))
-    )
-    monday = local_today(pt) - dt.timedelta(days=local_today(pt).weekday())
+    reminders_dispatch(now=to_utc(local_datetime(today, dt.time(9, 1), "Europe/Madrid")))
+    monday = today - dt.timedelta(days=today.weekday())
     reminders_dispatch(now=to_utc(local_datetime(monday, dt.time(8, 1), "Europe/Madrid")))
 
     kinds = set(ReminderKind.values)
@@ -126,7 +142,7 @@ def test_each_kind_is_delivered_once(setup):
         ]
         assert matching, delivery
     pt_mail = emails_to(pt)
-    assert sum("Urgent" in m.subject for m in pt_mail) == 1
+    assert len(urgent_emails_to(pt)) == 1
     assert sum("weekly" in m.subject for m in pt_mail) == 1
     # Nothing was sent twice.
     keys = [(d.recipient_id, d.kind, d.object_key) for d in sent()]
@@ -206,9 +222,19 @@ def broker_down(app):
         point_broker(app, saved)
 
 
+@pytest.mark.parametrize(
+    "moment",
+    [
+        pytest.param(WEDNESDAY_MORNING, id="wednesday-1100-madrid"),
+        # Monday 08:45 in Madrid: her weekly digest (due at 08:00) rightly goes out in the same
+        # pass. This test once counted it as a second alert.
+        pytest.param(dt.datetime(2027, 1, 4, 7, 45, tzinfo=UTC), id="monday-0845-madrid"),
+    ],
+)
 def test_with_redis_down_logging_works_and_the_pt_alert_goes_out_when_it_is_back(
-    setup, client, celery_app_on_redis
+    setup, client, celery_app_on_redis, time_machine, moment
 ):
+    time_machine.move_to(moment)
     pt = PTFactory()
     user = ClientFactory()
     today = local_today(user)
@@ -237,4 +263,5 @@ def test_with_redis_down_logging_works_and_the_pt_alert_goes_out_when_it_is_back
     reminders_dispatch(now=timezone.now())  # Redis is back: the next run catches up
 
     wait_for(lambda: sent(ReminderKind.PT_ALERT).exists())
-    assert len(emails_to(pt)) == 1
+    wait_for(lambda: not Delivery.objects.filter(status__in=["pending", "claimed"]).exists())
+    assert len(urgent_emails_to(pt)) == 1

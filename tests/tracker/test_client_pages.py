@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
+from tests.clock import pin
 from tests.factories import (
     CareLinkFactory,
     ClientFactory,
@@ -17,9 +18,10 @@ from tracker import services
 from tracker.models import Enrolment, PregnancyProfile, ScheduledSession, Screening
 from tracker.selectors import local_today
 
-pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # a Thursday, 11:00 in Madrid
+TODAY = NOW.date()
 
-TODAY = dt.date(2026, 11, 26)
+pytestmark = [pytest.mark.django_db, pin(NOW)]
 
 
 @pytest.fixture

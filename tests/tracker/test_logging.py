@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from tests.clock import pin
 from tests.factories import (
     CareLinkFactory,
     ClientFactory,
@@ -23,7 +24,7 @@ from tracker.models import (
 from tracker.selectors import local_today
 from users.models import CareLink, User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pin()]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.clock import pin
 from tests.factories import (
     CareLinkFactory,
     ClientFactory,
@@ -22,7 +23,7 @@ from tracker.models import Alert, Assessment, AuditEvent, PlanChange, PTNote, Se
 from tracker.selectors import local_today, session_with_content
 from users.models import CareLink, Invitation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pin()]
 
 
 @pytest.fixture
