@@ -29,8 +29,9 @@ run: $(VENV)/.runtime
 	@echo ""
 	$(VENV)/bin/honcho start
 
+# PYTEST_ARGS passes options through, e.g. make test PYTEST_ARGS="-m 'not browser' --clock=random"
 test: $(VENV)/.dev
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
