@@ -31,10 +31,6 @@ WEDNESDAY_MORNING = dt.datetime(2027, 3, 10, 10, 0, tzinfo=UTC)
 # the 09:00 check-in time, early in a new year and a new ISO week.
 MONDAY_BEFORE_EIGHT = dt.datetime(2027, 1, 4, 6, 45, tzinfo=UTC)
 
-# Sunday 28 March 2027, 00:30 UTC (01:30 in Madrid): half an hour before the clocks in Madrid
-# jump from 02:00 to 03:00.
-SPRING_FORWARD_NIGHT = dt.datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
-
 
 def pin(moment: dt.datetime = WEDNESDAY_MORNING) -> pytest.MarkDecorator:
     """Run the test (or module) with the clock set to `moment`, ticking."""

@@ -283,6 +283,14 @@ def worker(celery_worker, celery_app_on_redis):
     wait_for(lambda: queue.llen("celery") == 0 and not state.reserved_requests)
 
 
+def succeeded(result) -> bool:
+    """Whether the in-process worker has run the task of `result` (an AsyncResult) to success,
+    for tasks that store no result."""
+    from celery.worker import state
+
+    return result.id in state.successful_requests
+
+
 def wait_for(condition, timeout=20.0, interval=0.1):
     """Poll until condition() is truthy (the worker runs in another thread)."""
     import time
