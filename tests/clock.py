@@ -27,6 +27,10 @@ UTC = dt.UTC
 # Monday digest and hours from midnight anywhere in Europe.
 WEDNESDAY_MORNING = dt.datetime(2027, 3, 10, 10, 0, tzinfo=UTC)
 
+# Thursday 26 November 2026, 10:00 UTC (11:00 in Madrid): the day the first client and
+# enrolment tests were written against (their hand-counted schedules start from it).
+THURSDAY_NOVEMBER = dt.datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
 # Monday 4 January 2027, 06:45 UTC (07:45 in Madrid): before the PTs' 08:00 Monday digest and
 # the 09:00 check-in time, early in a new year and a new ISO week.
 MONDAY_BEFORE_EIGHT = dt.datetime(2027, 1, 4, 6, 45, tzinfo=UTC)

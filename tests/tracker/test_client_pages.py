@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from tests.clock import pin
+from tests.clock import THURSDAY_NOVEMBER, pin
 from tests.factories import (
     CareLinkFactory,
     ClientFactory,
@@ -18,10 +18,9 @@ from tracker import services
 from tracker.models import Enrolment, PregnancyProfile, ScheduledSession, Screening
 from tracker.selectors import local_today
 
-NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # a Thursday, 11:00 in Madrid
-TODAY = NOW.date()
+TODAY = THURSDAY_NOVEMBER.date()
 
-pytestmark = [pytest.mark.django_db, pin(NOW)]
+pytestmark = [pytest.mark.django_db, pin(THURSDAY_NOVEMBER)]
 
 
 @pytest.fixture

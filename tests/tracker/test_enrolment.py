@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from programs.services import version_clone_as_draft, version_publish
-from tests.clock import pin
+from tests.clock import THURSDAY_NOVEMBER, pin
 from tests.factories import (
     CareLinkFactory,
     ClientFactory,
@@ -19,10 +19,9 @@ from tracker import services
 from tracker.gestation import date_at
 from tracker.models import Enrolment, Notification, ScheduledSession, Screening, SessionLog
 
-NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # a Thursday, 11:00 in Madrid
-TODAY = NOW.date()
+TODAY = THURSDAY_NOVEMBER.date()
 
-pytestmark = [pytest.mark.django_db, pin(NOW)]
+pytestmark = [pytest.mark.django_db, pin(THURSDAY_NOVEMBER)]
 
 
 def test_due_date_in_the_past_or_too_far_ahead_is_refused_with_a_message():
