@@ -26,6 +26,7 @@ from .models import (
     SessionLog,
     SessionLogRevision,
 )
+from .safety import state_of
 from .selectors import local_today
 
 
@@ -116,8 +117,8 @@ class ClearanceAdmin(admin.ModelAdmin):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(admin.ModelAdmin):
-    list_display = ["client", "program_version", "status", "created_at"]
-    list_filter = ["status", "program_version__program"]
+    list_display = ["client", "program_version", "created_at"]
+    list_filter = ["program_version__program"]
     search_fields = ["client__email", "client__full_name"]
     list_select_related = ["client", "program_version__program"]
     readonly_fields = [
@@ -126,10 +127,6 @@ class EnrolmentAdmin(admin.ModelAdmin):
         "weekdays",
         "start_time",
         "time_zone",
-        "status",
-        "pause_reason",
-        "paused_by",
-        "paused_at",
         "created_at",
         "ended_at",
     ]
@@ -146,7 +143,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
             target = current_version(program=enrolment.program_version.program)
             if target is None or target.pk == enrolment.program_version_id:
                 continue
-            if enrolment.status == Enrolment.Status.COMPLETED:
+            if state_of(enrolment.client).finished:
                 continue
             services.schedule_move_to_version(
                 enrolment=enrolment, version=target, today=local_today(enrolment.client)
@@ -327,7 +324,10 @@ class ProgramVersionWithClientsAdmin(ProgramVersionAdmin):
                 continue
             enrolments = (
                 Enrolment.objects.filter(program_version__program=version.program)
-                .exclude(status=Enrolment.Status.COMPLETED)
+                .filter(
+                    client__pregnancy__birth_date__isnull=True,
+                    client__pregnancy__ended_on__isnull=True,
+                )
                 .exclude(program_version=version)
             )
             moved = 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import (
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -24,7 +25,7 @@ from users.models import User
 from users.selectors import linked_clients
 
 from .gestation import TERM_DAYS, gestational_age
-from .models import Alert, Assessment, Enrolment, ScheduledSession, SessionLog
+from .models import Alert, Assessment, SafetyItem, ScheduledSession, SessionLog
 
 SORTS = {
     "alerts": ("-open_alerts", "-pending", "full_name"),
@@ -89,8 +90,23 @@ def caseload(
             base_low_back=_latest("vas_low_back_mm", Assessment.Kind.BASELINE),
             base_sciatic=_latest("vas_sciatic_mm", Assessment.Kind.BASELINE),
             base_odi=_latest("odi_percent", Assessment.Kind.BASELINE),
+            # An open safety item (screen answer, hold, re-screen due): needs her PT.
             pending=Case(
-                When(enrolment__status=Enrolment.Status.PENDING_CLEARANCE, then=Value(1)),
+                When(
+                    Exists(
+                        SafetyItem.objects.filter(
+                            client=OuterRef("pk"),
+                            closed_at__isnull=True,
+                            kind__in=[
+                                SafetyItem.Kind.ABSOLUTE,
+                                SafetyItem.Kind.RELATIVE,
+                                SafetyItem.Kind.HOLD,
+                                SafetyItem.Kind.RESCREEN_DUE,
+                            ],
+                        )
+                    ),
+                    then=Value(1),
+                ),
                 default=Value(0),
                 output_field=IntegerField(),
             ),

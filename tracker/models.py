@@ -33,6 +33,8 @@ class PregnancyProfile(models.Model):
         help_text=_("Optional: used to compute your heart-rate range (220 minus your age)."),
     )
     birth_date = models.DateField(_("date of the birth"), null=True, blank=True)
+    # The pregnancy ended otherwise (SAFETY.md section 5); her PT or an admin can undo it.
+    ended_on = models.DateField(_("date the pregnancy ended"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,6 +54,10 @@ class ScreeningQuestion(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     order = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
+    source = models.CharField(max_length=120, blank=True, help_text=_("Where the item comes from."))
+    rescreen = models.BooleanField(
+        default=False, help_text=_("Asked again at 26+0 (placenta, twins, bleeding, labour signs).")
+    )
 
     class Meta:
         ordering = ["order", "key"]
@@ -66,7 +72,12 @@ class Screening(models.Model):
         PENDING_CLEARANCE = "pending_clearance", _("Needs clearance from a care provider")
         BLOCKED = "blocked", _("Absolute contraindication")
 
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Safety screen")
+        RESCREEN = "rescreen", _("26-week re-screen")
+
     client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="screenings")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INITIAL)
     submitted_at = models.DateTimeField(default=timezone.now)
     answers = models.JSONField(default=dict)  # {question key: bool}
     positive_keys = models.JSONField(default=list)
@@ -81,13 +92,18 @@ class Screening(models.Model):
 
 
 class Clearance(models.Model):
-    """A care provider's clearance to exercise, recorded by her PT or an admin."""
+    """A care provider's clearance to exercise, recorded by her PT or an admin, or by her
+    (self-reported) when she has no PT. It closes the safety items it may close."""
 
     client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="clearances")
-    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="clearances")
+    screening = models.ForeignKey(
+        Screening, on_delete=models.CASCADE, null=True, blank=True, related_name="clearances"
+    )
     provider = models.CharField(
         _("cleared by (care provider)"), max_length=200, help_text=_("Name and role.")
     )
+    cleared_on = models.DateField(_("date of the clearance"), null=True, blank=True)
+    self_reported = models.BooleanField(default=False)
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -99,12 +115,74 @@ class Clearance(models.Model):
         return f"Clearance for {self.client} by {self.provider}"
 
 
+class SafetyItem(models.Model):
+    """One open (or closed) safety item; the program's state is derived from the open ones
+    (SAFETY.md section 1, `tracker/safety.py`). Opened and closed only by
+    `tracker/services/safety.py`."""
+
+    class Kind(models.TextChoices):
+        ABSOLUTE = "absolute", _("Absolute screen answer")
+        RELATIVE = "relative", _("Relative screen answer")
+        HOLD = "hold", _("Safety hold")
+        RESCREEN_DUE = "rescreen_due", _("26-week re-screen due")
+        PAUSE = "pause", _("Pause")
+
+    class Closed(models.TextChoices):
+        CLEARANCE = "clearance", _("Care provider's clearance")
+        REVIEWED = "reviewed", _("Reviewed by her PT or an admin")
+        ANSWERED = "answered", _("Re-screen answered")
+        LIFTED = "lifted", _("Pause lifted")
+        MIGRATED = "migrated", _("Closed when the screen changed")
+
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="safety_items")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    # A screen answer: the question's key. A hold: the sign keys that opened it.
+    question_key = models.CharField(max_length=60, blank=True)
+    signs = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    screening = models.ForeignKey(
+        Screening, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    session_log = models.ForeignKey(
+        "SessionLog", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assessment = models.ForeignKey(
+        "Assessment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Did she have a PT when it opened? Only items opened without one may be self-cleared.
+    opened_with_pt = models.BooleanField(default=False)
+    # Flagged for her PT's review (e.g. a question that moved from relative to absolute).
+    needs_review = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_how = models.CharField(max_length=10, choices=Closed.choices, blank=True)
+    close_note = models.TextField(blank=True)
+    clearance = models.ForeignKey(
+        Clearance, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        indexes = [models.Index(fields=["client", "closed_at"])]
+
+    def __str__(self) -> str:
+        state = "open" if self.closed_at is None else "closed"
+        return f"{self.get_kind_display()} for {self.client_id} ({state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
 class Enrolment(models.Model):
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        PENDING_CLEARANCE = "pending_clearance", _("Waiting for clearance")
-        PAUSED = "paused", _("Paused")
-        COMPLETED = "completed", _("Completed")
+    """Her program: version, days, time. Its state (active, paused, held...) is not stored:
+    `tracker.safety.state_of` derives it from her open safety items and her pregnancy."""
 
     client = models.OneToOneField(User, on_delete=models.CASCADE, related_name="enrolment")
     program_version = models.ForeignKey(
@@ -116,23 +194,13 @@ class Enrolment(models.Model):
     reminder_lead_minutes = models.PositiveSmallIntegerField(
         default=60, validators=[MaxValueValidator(24 * 60)]
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    pause_reason = models.CharField(max_length=200, blank=True)
-    paused_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    paused_at = models.DateTimeField(null=True, blank=True)
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"Enrolment of {self.client} ({self.get_status_display()})"
-
-    @property
-    def can_train(self) -> bool:
-        return self.status == self.Status.ACTIVE
+        return f"Enrolment of {self.client}"
 
 
 class ScheduledSession(models.Model):
@@ -235,6 +303,10 @@ class Notification(models.Model):
         SCREENING_PENDING = "screening_pending", _("Screening: clearance needed")
         WARNING_SIGN = "warning_sign", _("Warning sign logged")
         LEG_WEAKNESS = "leg_weakness", _("New leg weakness")
+        RED_FLAG = "red_flag", _("Red flag in a check-in")
+        SEEN = "seen", _("Client has been seen by her care provider")
+        ESCALATION = "escalation", _("Alert not acknowledged (admins)")
+        DELIVERY_FAILED = "delivery_failed", _("Urgent alert not delivered (admins)")
         GENERAL = "general", _("General")
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -367,10 +439,16 @@ class Alert(models.Model):
     class Kind(models.TextChoices):
         WARNING_SIGN = "warning_sign", _("Warning sign during exercise")
         LEG_WEAKNESS = "leg_weakness", _("New leg weakness")
+        RED_FLAG = "red_flag", _("Red flag in a check-in")
         SCREENING = "screening", _("Safety screen")
 
     client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The sign or answer keys that raised it (shown to her PT, never in an e-mail).
+    signs = models.JSONField(default=list, blank=True)
+    # The PT who was told (None: she had no PT, nobody was told).
+    pt = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    escalated_at = models.DateTimeField(null=True, blank=True)
     session_log = models.ForeignKey(
         SessionLog, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
     )
@@ -472,6 +550,8 @@ class ReminderKind(models.TextChoices):
     ASSESSMENT_DUE = "assessment_due", _("Pain check-in due")
     PT_ALERT = "pt_alert", _("Urgent alert about a client (PTs)")
     PT_DIGEST = "pt_digest", _("Weekly digest of my clients (PTs)")
+    RESCREEN_DUE = "rescreen_due", _("26-week safety re-screen")
+    ADMIN_ESCALATION = "admin_escalation", _("Unacknowledged urgent alert (admins)")
 
 
 class Channel(models.TextChoices):
@@ -531,10 +611,23 @@ class NotificationSettings(models.Model):
     def __str__(self) -> str:
         return f"Notification settings of {self.user_id}"
 
+    # Safety messages cannot be switched off (SAFETY.md section 1); she may choose the
+    # channel of urgent alerts. Each maps to the channel field it follows.
+    ALWAYS_ON = {
+        ReminderKind.PT_ALERT: "pt_alert_channel",
+        ReminderKind.ADMIN_ESCALATION: None,
+        ReminderKind.RESCREEN_DUE: "assessment_due_channel",
+    }
+
     def wants(self, kind: str) -> bool:
+        if kind in self.ALWAYS_ON:
+            return True
         return bool(getattr(self, kind))
 
     def channel(self, kind: str) -> str:
+        if kind in self.ALWAYS_ON:
+            field = self.ALWAYS_ON[kind]
+            return getattr(self, field) if field else Channel.EMAIL
         return getattr(self, f"{kind}_channel")
 
 

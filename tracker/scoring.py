@@ -25,7 +25,30 @@ SYMPTOMS = [
     ("pins_and_needles", "Pins and needles"),
     ("numbness", "Numbness"),
     ("weakness", "New weakness in the leg"),
+    # Red flags (SAFETY.md section 2): each opens a safety hold.
+    ("calf_swelling", "Pain with swelling, redness or warmth in one calf"),
+    ("saddle_numbness", "New numbness between the legs or around the back passage"),
+    (
+        "bladder_bowel_change",
+        "Cannot pass urine, cannot feel a full bladder, or lost control of the bowel",
+    ),
+    ("both_legs", "New numbness or weakness in both legs"),
+    ("vaginal_bleeding", "Vaginal bleeding"),
+    ("fluid_leaking", "Fluid leaking from the vagina"),
+    ("contractions", "Regular painful contractions"),
+    ("chest_pain", "Chest pain"),
 ]
+RED_FLAGS = {
+    "weakness",
+    "calf_swelling",
+    "saddle_numbness",
+    "bladder_bowel_change",
+    "both_legs",
+    "vaginal_bleeding",
+    "fluid_leaking",
+    "contractions",
+    "chest_pain",
+}
 
 TRIAGE_SCIATICA = (
     "Pain down the back of the thigh or calf fits sciatica-like pain. "
@@ -97,7 +120,8 @@ def triage_messages(locations: Iterable[str], symptoms: Iterable[str]) -> list[s
 
 
 def is_urgent(symptoms: Iterable[str]) -> bool:
-    return "weakness" in set(symptoms)
+    """A red flag: the check-in opens a safety hold (tracker.safety.SIGN_TIERS)."""
+    return bool(RED_FLAGS & set(symptoms))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from .models import (
     ScreeningQuestion,
     SessionLog,
 )
+from .safety import BLOCKED, COMPLETED, ENDED, PENDING_CLEARANCE, state_of
 from .schedule import PhaseSlot
 
 
@@ -193,16 +194,17 @@ def client_home(client, today: date) -> dict:
         return {**context, "stage": "no_pregnancy"}
     context["ga"] = gestational_age(profile.due_date, today)
     context["max_hr"] = max_heart_rate(profile.birth_year, today)
+    safety = state_of(client, profile=profile)
+    context["safety"] = safety
     if enrolment is None:
         if screening is None:
             return {**context, "stage": "no_screening"}
-        if screening.result == Screening.Result.BLOCKED:
-            return {**context, "stage": "blocked"}
+        if safety.state in (BLOCKED, ENDED, COMPLETED):
+            return {**context, "stage": safety.state}
         return {**context, "stage": "not_enrolled"}
-    if enrolment.status == Enrolment.Status.COMPLETED:
-        return {**context, "stage": "completed"}
-    if enrolment.status == Enrolment.Status.PAUSED:
-        return {**context, "stage": "paused"}
+    # Not active: no session prompt, a calm notice of why and what to do next (SAFETY.md 1).
+    if not safety.active:
+        return {**context, "stage": safety.state}
     start = date_at(profile.due_date, PROGRAM_START_WEEK)
     today_session = (
         sessions_of(client).filter(date=today, status=ScheduledSession.Status.SCHEDULED).first()
@@ -210,7 +212,7 @@ def client_home(client, today: date) -> dict:
     upcoming = next_session(client, today + timedelta(days=1))
     context.update(
         {
-            "pending_clearance": enrolment.status == Enrolment.Status.PENDING_CLEARANCE,
+            "pending_clearance": safety.state == PENDING_CLEARANCE,
             "program_start": start,
             "next": upcoming,
             "days_to_next": (upcoming.date - today).days if upcoming else None,

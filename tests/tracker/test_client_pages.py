@@ -16,6 +16,7 @@ from tests.factories import (
 )
 from tracker import services
 from tracker.models import Enrolment, PregnancyProfile, ScheduledSession, Screening
+from tracker.safety import state_of
 from tracker.selectors import local_today
 
 TODAY = THURSDAY_NOVEMBER.date()
@@ -133,10 +134,16 @@ def test_pending_clearance_is_shown_on_home(client, version):
     pt = PTFactory()
     CareLinkFactory(pt=pt, client=user)
     today = local_today(user)
-    enrolment = enrolled_client(today=today, week=24, client=user, version=version)
-    Enrolment.objects.filter(pk=enrolment.pk).update(status="pending_clearance")
+    enrolled_client(today=today, week=24, client=user, version=version)
+    from tracker.models import ScreeningQuestion
+
+    answers = {q.key: False for q in ScreeningQuestion.objects.all()} | {"anaemia": True}
+    services.screening_submit(client=user, answers=answers, today=today)
     client.force_login(user)
-    assert "waits for clearance" in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("home")).content.decode()
+    assert "Waiting for clearance" in page
+    assert f"Your PT {pt} will review this" in page
+    assert "Log this session" not in page  # no session prompt while she waits
 
 
 def test_a_client_cannot_open_another_clients_session(client, version):
@@ -230,13 +237,13 @@ def test_pt_records_clearance_for_her_client_only(client, version):
     assert client.post(url, {"provider": "Dr X"}).status_code == 404
 
     client.force_login(pt)
-    assert "Have you been told you have anaemia?" in client.get(url).content.decode()
+    question = ScreeningQuestion.objects.get(key="anaemia")
+    assert question.text in client.get(url).content.decode()
     response = client.post(
         url, {"provider": "Dr Ruiz, midwife", "note": "OK to exercise"}, follow=True
     )
     assert "Clearance recorded" in response.content.decode()
-    enrolment.refresh_from_db()
-    assert enrolment.status == Enrolment.Status.ACTIVE
+    assert state_of(enrolment.client).state == "active"
 
 
 @pytest.mark.parametrize("url_name", ["tracker:calendar", "tracker:week", "home"])

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from programs.services import version_clone_as_draft, version_publish
 from tests.clock import THURSDAY_NOVEMBER, pin
@@ -17,7 +17,8 @@ from tests.factories import (
 )
 from tracker import services
 from tracker.gestation import date_at
-from tracker.models import Enrolment, Notification, ScheduledSession, Screening, SessionLog
+from tracker.models import Notification, ScheduledSession, Screening, SessionLog
+from tracker.safety import state_of
 
 TODAY = THURSDAY_NOVEMBER.date()
 
@@ -154,7 +155,7 @@ def test_recording_the_birth_cancels_later_sessions_and_keeps_earlier_data():
     services.birth_record(client=enrolment.client, birth_date=birth, today=TODAY)
 
     enrolment.refresh_from_db()
-    assert enrolment.status == Enrolment.Status.COMPLETED
+    assert state_of(enrolment.client).state == "completed"
     assert enrolment.sessions.count() == total  # nothing deleted
     later = enrolment.sessions.filter(date__gt=birth)
     assert later.exists()
@@ -215,33 +216,36 @@ def test_a_relative_contraindication_builds_a_schedule_that_waits_for_clearance(
     enrolment = services.enrolment_create(
         client=client, weekdays=[0, 2, 4], start_time=dt.time(18), time_zone="UTC", today=TODAY
     )
-    assert enrolment.status == Enrolment.Status.PENDING_CLEARANCE
-    assert enrolment.sessions.exists() and not enrolment.can_train
+    assert state_of(client).state == "pending_clearance"
+    assert enrolment.sessions.exists()
 
     clearance = services.clearance_record(
         client=client, recorded_by=pt, provider="Dr Ruiz, obstetrician", note="Fine.", today=TODAY
     )
-    enrolment.refresh_from_db()
-    assert enrolment.status == Enrolment.Status.ACTIVE and enrolment.can_train
+    assert state_of(client).state == "active"
     assert (clearance.recorded_by, clearance.provider) == (pt, "Dr Ruiz, obstetrician")
+    assert not clearance.self_reported
 
 
-def test_a_new_yes_on_rescreening_pauses_the_schedule_until_clearance():
+def test_a_new_yes_on_rescreening_holds_the_schedule_until_clearance():
     enrolment = enrolled_client(today=TODAY, week=24)
+    pt = PTFactory()
+    CareLinkFactory(pt=pt, client=enrolment.client)
     future = enrolment.sessions.filter(date__gt=TODAY).count()
 
     _screen(enrolment.client, arrhythmia=True)
+    assert state_of(enrolment.client).state == "pending_clearance"
+    _screen(enrolment.client)  # all "no" again: answers are sticky
+    assert state_of(enrolment.client).state == "pending_clearance"
 
-    enrolment.refresh_from_db()
-    assert enrolment.status == Enrolment.Status.PAUSED
-    assert enrolment.sessions.filter(date__gt=TODAY, status="scheduled").count() == 0
-    assert enrolment.sessions.filter(date__gt=TODAY, status="cancelled").count() == future
-
+    with pytest.raises(PermissionDenied):  # another PT may not clear her
+        services.clearance_record(
+            client=enrolment.client, recorded_by=PTFactory(), provider="GP", today=TODAY
+        )
     services.clearance_record(
-        client=enrolment.client, recorded_by=PTFactory(), provider="GP", note="", today=TODAY
+        client=enrolment.client, recorded_by=pt, provider="GP", note="", today=TODAY
     )
-    enrolment.refresh_from_db()
-    assert enrolment.status == Enrolment.Status.ACTIVE
+    assert state_of(enrolment.client).state == "active"
     assert enrolment.sessions.filter(date__gt=TODAY, status="scheduled").count() == future
 
 

@@ -13,14 +13,15 @@ from tests.factories import (
     build_program_version,
     enrolled_client,
 )
+from tracker import services
 from tracker.models import (
     Alert,
     Assessment,
-    Enrolment,
     Notification,
     SessionLog,
     SessionLogRevision,
 )
+from tracker.safety import state_of
 from tracker.selectors import local_today
 from users.models import CareLink, User
 
@@ -132,16 +133,23 @@ def test_a_warning_sign_shows_the_stop_page_flags_the_log_and_alerts_her_pt_only
         == 1
     )
     assert not Notification.objects.filter(recipient=setup["other_pt"]).exists()
-    # The alert text names no symptom (health data stays in the app).
-    assert "izzi" not in Notification.objects.get(recipient=setup["pt"]).title
+    # Inside Prenafit her PT sees which signs (the e-mail names none: see the reminder tests).
+    title = Notification.objects.get(recipient=setup["pt"]).title
+    assert "Chest pain" in title and "Dizziness" in title
+    assert alert.signs == ["chest_pain", "dizziness"] and alert.pt == setup["pt"]
+    # The program is held: no session prompt until a clearance.
+    assert state_of(setup["client"]).state == "held"
 
 
-def test_pending_clearance_refuses_logging_with_a_message(client, setup):
-    Enrolment.objects.filter(pk=setup["enrolment"].pk).update(status="pending_clearance")
+def test_a_session_logged_while_not_active_is_kept_and_flagged_for_her_pt(client, setup):
+    services.pause_open(
+        client=setup["client"], by=setup["pt"], reason="check-up", today=setup["today"]
+    )
     client.force_login(setup["client"])
     response = post_log(client, setup["past"][0])
-    assert "clearance is recorded" in response.content.decode()
-    assert not SessionLog.objects.exists()
+    assert response.status_code == 302
+    log = SessionLog.objects.get()
+    assert log.flagged and not log.warning_signs
 
 
 def test_an_extra_unscheduled_session_can_be_logged(client, setup):

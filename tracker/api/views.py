@@ -16,6 +16,7 @@ from .. import selectors, services
 from ..caseload import caseload, rows
 from ..gestation import gestational_age
 from ..models import Alert, AuditEvent, Notification, PTNote, ScreeningQuestion
+from ..safety import state_of
 from ..schedule import back_to_back_warning
 from ..services import ExerciseInput, LogInput
 from . import serializers as s
@@ -153,7 +154,7 @@ class EnrolmentView(ClientAPIView):
         span = enrolment.sessions.aggregate(first=Min("date"), last=Max("date"))
         warning = back_to_back_warning(values["weekdays"])
         summary = {
-            "status": enrolment.status,
+            "status": state_of(request.user).state,
             "program": enrolment.program_version.program.slug,
             "version": enrolment.program_version.number,
             "first_session": span["first"],

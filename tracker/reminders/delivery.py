@@ -93,9 +93,17 @@ def relevance_problem(delivery: Delivery, now: dt.datetime) -> str | None:
         ReminderKind.SESSION_MISSED,
         ReminderKind.ASSESSMENT_DUE,
     ):
-        enrolment = Enrolment.objects.filter(client=user).first()
-        if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
+        # SAFETY.md section 1: re-checked at sending, so a queued one is dropped.
+        from ..safety import after_program, state_of
+        from ..selectors import local_today
+
+        if not Enrolment.objects.filter(client=user).exists():
             return "the program is not active"
+        state = state_of(user)
+        if not state.active:
+            return f"the program is not active ({state.state})"
+        if state.profile and after_program(state.profile.due_date, local_today(user, now)):
+            return "the pregnancy is past 42+0"
     if kind == ReminderKind.SESSION_UPCOMING:
         if delivery.object_key.startswith("session:"):
             session = (

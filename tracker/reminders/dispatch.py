@@ -18,11 +18,11 @@ from users.models import User
 from ..models import (
     Assessment,
     Delivery,
-    Enrolment,
     NotificationSettings,
     ReminderKind,
     ScheduledSession,
 )
+from ..safety import active_clients_q, after_program
 from . import timing
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,11 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=10)  # a claim older than this was lost (wo
 REENQUEUE_AFTER = dt.timedelta(minutes=15)  # a pending row enqueued this long ago was lost
 BATCH = 1000
 
+CLIENT_PROGRAM_KINDS = {
+    ReminderKind.SESSION_UPCOMING,
+    ReminderKind.SESSION_MISSED,
+    ReminderKind.ASSESSMENT_DUE,
+}
 SKIP_SESSION_OVER = "the session had already started when the dispatcher ran"
 
 
@@ -79,12 +84,15 @@ def _in_window(due: dt.datetime, now: dt.datetime) -> bool:
 def _session_candidates(now: dt.datetime) -> Iterator[list[Candidate]]:
     """Upcoming (lead time or morning digest) and missed-session reminders."""
     today = now.date()
-    sessions = ScheduledSession.objects.filter(
-        status=ScheduledSession.Status.SCHEDULED,
-        log__isnull=True,
-        enrolment__status=Enrolment.Status.ACTIVE,
-        date__range=(today - dt.timedelta(days=3), today + dt.timedelta(days=2)),
-    ).select_related("client__notification_settings", "enrolment")
+    sessions = (
+        ScheduledSession.objects.filter(
+            status=ScheduledSession.Status.SCHEDULED,
+            log__isnull=True,
+            date__range=(today - dt.timedelta(days=3), today + dt.timedelta(days=2)),
+        )
+        .filter(active_clients_q("client__"))  # SAFETY.md section 1: only an active program
+        .select_related("client__notification_settings", "enrolment")
+    )
     for batch in _batches(sessions):
         found = []
         for session in batch:
@@ -138,9 +146,8 @@ def _assessment_candidates(now: dt.datetime) -> Iterator[list[Candidate]]:
     from ..gestation import date_at
 
     clients = (
-        User.objects.filter(
-            enrolment__status=Enrolment.Status.ACTIVE, pregnancy__birth_date__isnull=True
-        )
+        User.objects.filter(enrolment__isnull=False)
+        .filter(active_clients_q())  # SAFETY.md section 1: only an active program
         .select_related("pregnancy", "enrolment", "notification_settings")
         .annotate(
             n_baseline=Count("assessments", filter=Q(assessments__kind=Assessment.Kind.BASELINE)),
@@ -168,6 +175,8 @@ def _assessment_candidates(now: dt.datetime) -> Iterator[list[Candidate]]:
                 key = f"assessment:check_in:{day.isoformat()}"
             else:
                 continue
+            if after_program(due_date, day):
+                continue  # no reminder is ever sent after 42+0
             if (
                 prefs.weekly_check_in
                 and client.n_baseline
@@ -263,9 +272,21 @@ def reminders_dispatch(*, now: dt.datetime | None = None, dry_run: bool = False)
     now = now or timezone.now()
     stamp = timezone.now()  # marks the rows this pass creates
     result = DispatchResult()
+    from ..services.safety import rescreen_overdue, rescreen_sweep
+
+    # A client past 28+0 without her re-screen is held before anything is sent to her; a
+    # dry run writes nothing, so it leaves out the clients the sweep would hold.
+    held = set() if not dry_run else {c.pk for c in rescreen_overdue(now)}
+    if not dry_run:
+        rescreen_sweep(now=now)
     for batch in find_due(now):
         if dry_run:
-            result.candidates.extend(c for c in batch if not c.skip_reason)
+            result.candidates.extend(
+                c
+                for c in batch
+                if not c.skip_reason
+                and not (c.recipient_id in held and c.kind in CLIENT_PROGRAM_KINDS)
+            )
             continue
         result.skipped += _record(batch, stamp)
     if not dry_run:

@@ -2,6 +2,7 @@
 
 from .alerts import alert_raise
 from .assessments import assessment_record
+from .audit import audit_record, plan_change
 from .enrolment import (
     DEFAULT_PROGRAM,
     ERR_ALREADY_ENROLLED,
@@ -15,9 +16,6 @@ from .enrolment import (
     ERR_NO_PREGNANCY,
     ERR_NO_PROGRAM,
     ERR_NO_SCREENING,
-    ERR_NOT_PAUSED,
-    ERR_NOT_PENDING,
-    ERR_PAUSE_STATE,
     ERR_RESCHEDULE_CANCELLED,
     ERR_RESCHEDULE_LOGGED,
     ERR_RESCHEDULE_PAST,
@@ -27,7 +25,6 @@ from .enrolment import (
     ERR_VERSION_NOT_PUBLISHED,
     WARN_OTHER_WEEK,
     birth_record,
-    clearance_record,
     enrolment_create,
     enrolment_pause,
     enrolment_resume,
@@ -45,7 +42,6 @@ from .logs import ExerciseInput, LogInput, session_log_record, session_log_updat
 from .review import (
     ERR_NOT_AUTHOR,
     alert_acknowledge,
-    audit_record,
     exercise_swap,
     note_add,
     note_update,
@@ -54,4 +50,17 @@ from .review import (
     pt_record_clearance,
     pt_resume,
     pt_unlink,
+)
+from .safety import (
+    HoldResult,
+    clearance_record,
+    hold_for,
+    hold_open,
+    item_review,
+    pause_lift,
+    pause_open,
+    pregnancy_end,
+    pregnancy_reopen,
+    rescreen_sweep,
+    seen_tell_pt,
 )

@@ -1,45 +1,58 @@
-"""Alerts for a client's PT: the record, the in-app notification (the e-mail is sent by the
-reminders through Celery). Never put scores or symptom answers in the text."""
+"""Alerts for a client's PT: the record, the in-app notification naming the sign (the e-mail,
+sent by the reminders through Celery, carries no health data and no name)."""
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from users.selectors import active_link_for_client
-
 from ..models import Alert, Delivery, Notification, ReminderKind
+from ..safety import pt_of, sign_labels
 
 TITLES = {
-    Alert.Kind.WARNING_SIGN: "{client} logged a warning sign during exercise",
+    Alert.Kind.WARNING_SIGN: "{client} logged a warning sign during exercise: {signs}",
     Alert.Kind.LEG_WEAKNESS: "{client} reported new leg weakness",
-    Alert.Kind.SCREENING: "{client}: safety screen found an absolute contraindication",
+    Alert.Kind.RED_FLAG: "{client} reported a red flag in a check-in: {signs}",
+    Alert.Kind.SCREENING: "{client}: safety screen found an absolute contraindication: {signs}",
 }
 NOTIFICATION_KIND = {
     Alert.Kind.WARNING_SIGN: Notification.Kind.WARNING_SIGN,
     Alert.Kind.LEG_WEAKNESS: Notification.Kind.LEG_WEAKNESS,
+    Alert.Kind.RED_FLAG: Notification.Kind.RED_FLAG,
     Alert.Kind.SCREENING: Notification.Kind.SCREENING_BLOCKED,
 }
 
 
+def alert_title(alert: Alert, client) -> str:
+    labels = ", ".join(sign_labels(alert.signs)) or alert.get_kind_display()
+    return TITLES[alert.kind].format(client=client, signs=labels)[:200]
+
+
 @transaction.atomic
-def alert_raise(*, client, kind: str, session_log=None, assessment=None) -> Alert:
+def alert_raise(*, client, kind: str, signs=(), session_log=None, assessment=None) -> Alert:
+    """Record the alert; if she has a PT, tell her at once (in the app, and an urgent e-mail
+    after commit). `alert.pt` says who was told: None means nobody."""
+    pt = pt_of(client)
     alert = Alert.objects.create(
-        client=client, kind=kind, session_log=session_log, assessment=assessment
+        client=client,
+        kind=kind,
+        signs=list(signs),
+        pt=pt,
+        session_log=session_log,
+        assessment=assessment,
     )
-    link = active_link_for_client(client=client)
-    if link is not None:
+    if pt is not None:
         Notification.objects.create(
-            recipient=link.pt,
+            recipient=pt,
             about_client=client,
             kind=NOTIFICATION_KIND[kind],
-            title=TITLES[kind].format(client=client),
+            title=alert_title(alert, client),
             url=reverse("tracker:pt_client", args=[client.pk]),
             urgent=True,
         )
         # The e-mail goes out at once (after commit), through Celery. If the broker is down
         # the row waits and the next dispatcher run sends it.
         delivery = Delivery.objects.create(
-            recipient=link.pt,
+            recipient=pt,
             kind=ReminderKind.PT_ALERT,
             object_key=f"alert:{alert.pk}",
             due_at=timezone.now(),

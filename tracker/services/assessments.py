@@ -7,8 +7,9 @@ from django.db import transaction
 
 from ..gestation import gestational_age
 from ..models import Alert, Assessment, PregnancyProfile
+from ..safety import hold_signs
 from ..scoring import LOCATIONS, ODI_SECTIONS, SYMPTOMS, is_urgent, odi_percent
-from .alerts import alert_raise
+from .safety import hold_open
 
 ERR_NO_PREGNANCY = "Tell us your due date first."
 ERR_VAS = "Choose a number from 0 (no pain) to 100 (worst pain imaginable)."
@@ -86,10 +87,10 @@ def assessment_record(
         symptoms=sorted(set(symptoms)),
         urgent=is_urgent(symptoms),
     )
-    if assessment.urgent:
-        open_alert = Alert.objects.filter(
-            client=client, kind=Alert.Kind.LEG_WEAKNESS, acknowledged_at__isnull=True
-        ).exists()
-        if not open_alert:
-            alert_raise(client=client, kind=Alert.Kind.LEG_WEAKNESS, assessment=assessment)
+    # A red flag opens a safety hold and alerts her PT, in any state (SAFETY.md section 2).
+    signs = hold_signs(assessment.symptoms)
+    kind = Alert.Kind.LEG_WEAKNESS if signs == ["weakness"] else Alert.Kind.RED_FLAG
+    assessment.hold = hold_open(
+        client=client, signs=signs, by=client, alert_kind=kind, assessment=assessment
+    )
     return assessment

@@ -8,28 +8,26 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from programs.models import ProgramVersion
 from programs.selectors import current_version_by_slug
-from users.selectors import active_link_for_client
 
+from .. import safety
 from ..gestation import date_at, due_date_from_lmp, due_date_problem
 from ..models import (
-    Alert,
-    Clearance,
     Enrolment,
-    Notification,
     PregnancyProfile,
     ScheduledSession,
     Screening,
     ScreeningQuestion,
     SessionLog,
 )
+from ..safety import state_of
 from ..schedule import plan_sessions, same_week, weekdays_problem
 from ..selectors import template_minutes, version_phase_slots
-from .alerts import alert_raise
+from .audit import plan_change
+from .safety import cancel_after
 
 DEFAULT_PROGRAM = "aparicio2023"
 
@@ -45,7 +43,6 @@ ERR_ALREADY_ENROLLED = "You are already enrolled."
 ERR_NO_PROGRAM = "No published program is available yet."
 ERR_VERSION_NOT_PUBLISHED = "Only a published program version can be used."
 ERR_MISSING_ANSWERS = "Answer every question (yes or no)."
-ERR_NOT_PENDING = "There is no screening result waiting for clearance."
 ERR_RESCHEDULE_PAST = "You cannot move a session into the past."
 ERR_RESCHEDULE_LOGGED = "This session is already logged; it cannot be moved."
 ERR_RESCHEDULE_CANCELLED = "This session is cancelled."
@@ -55,8 +52,6 @@ ERR_BIRTH_FUTURE = "The birth date cannot be in the future."
 ERR_BIRTH_TOO_EARLY = "That birth date is before week 20 of the pregnancy. Check the date."
 ERR_BIRTH_RECORDED = "The birth is already recorded."
 ERR_COMPLETED = "The program has ended: the birth is recorded."
-ERR_NOT_PAUSED = "The program is not paused."
-ERR_PAUSE_STATE = "Only an active program can be paused."
 
 WARN_OTHER_WEEK = "Moved to another week: try to keep three sessions in each week."
 
@@ -115,67 +110,56 @@ def screening_result(answers: dict[str, bool], questions) -> tuple[str, list[str
     return result, [q.key for q in positive]
 
 
+ERR_CONFIRM_ABSOLUTE = (
+    "You answered “yes” to a question that means this program is not safe for you now. "
+    "Please confirm that answer."
+)
+
+
 @transaction.atomic
-def screening_submit(*, client, answers: dict[str, bool], today: dt.date) -> Screening:
-    """Record a screen. A blocked result notifies her PT; a new yes pauses an existing
-    schedule (until clearance)."""
+def screening_submit(
+    *,
+    client,
+    answers: dict[str, bool],
+    today: dt.date,
+    kind: str = Screening.Kind.INITIAL,
+    confirm_absolute: bool = True,
+) -> Screening:
+    """Record a screen (or the 26-week re-screen, which asks only its questions). Each new
+    "yes" opens a safety item (`services.safety.screen_items_open`); answers are sticky."""
+    from .safety import screen_items_open
+
     questions = list(ScreeningQuestion.objects.filter(active=True))
+    if kind == Screening.Kind.RESCREEN:
+        questions = [q for q in questions if q.rescreen]
     if any(not isinstance(answers.get(q.key), bool) for q in questions):
         raise ValidationError(ERR_MISSING_ANSWERS)
     result, positive = screening_result(answers, questions)
+    if result == Screening.Result.BLOCKED and not confirm_absolute:
+        raise ValidationError({"confirm_absolute": ERR_CONFIRM_ABSOLUTE})
     screening = Screening.objects.create(
         client=client,
+        kind=kind,
         answers={q.key: answers[q.key] for q in questions},
         positive_keys=positive,
         result=result,
     )
-    if result == Screening.Result.BLOCKED:
-        alert_raise(client=client, kind=Alert.Kind.SCREENING)
-    elif result == Screening.Result.PENDING_CLEARANCE:
-        link = active_link_for_client(client=client)
-        if link is not None:
-            Notification.objects.create(
-                recipient=link.pt,
-                about_client=client,
-                kind=Notification.Kind.SCREENING_PENDING,
-                title=f"{client}: safety screen needs clearance from her care provider",
-            )
-    enrolment = Enrolment.objects.select_for_update().filter(client=client).first()
-    if enrolment is not None and result != Screening.Result.CLEARED:
-        if enrolment.status in (Enrolment.Status.ACTIVE, Enrolment.Status.PENDING_CLEARANCE):
-            _pause(enrolment, reason="A new answer on the safety screen", by=client, today=today)
+    screen_items_open(client=client, screening=screening, questions=questions)
     return screening
 
 
-@transaction.atomic
-def clearance_record(*, client, recorded_by, provider: str, note: str, today: dt.date) -> Clearance:
-    """A PT or admin records the care provider's clearance for the latest screen."""
-    screening = Screening.objects.filter(client=client).order_by("-submitted_at", "-pk").first()
-    if screening is None or screening.result != Screening.Result.PENDING_CLEARANCE:
-        raise ValidationError(ERR_NOT_PENDING)
-    clearance = Clearance(
-        client=client, screening=screening, provider=provider, note=note, recorded_by=recorded_by
-    )
-    clearance.full_clean()
-    clearance.save()
-    enrolment = Enrolment.objects.select_for_update().filter(client=client).first()
-    if enrolment is not None:
-        if enrolment.status == Enrolment.Status.PENDING_CLEARANCE:
-            enrolment.status = Enrolment.Status.ACTIVE
-            enrolment.save(update_fields=["status", "updated_at"])
-        elif enrolment.status == Enrolment.Status.PAUSED:
-            enrolment_resume(enrolment=enrolment, by=recorded_by, today=today)
-    return clearance
-
-
 def screening_is_cleared(screening: Screening | None) -> bool:
+    """Is she free of open screen answers? (The screen's own result is history; her open
+    items decide.)"""
     if screening is None:
         return False
-    if screening.result == Screening.Result.CLEARED:
-        return True
-    if screening.result == Screening.Result.PENDING_CLEARANCE:
-        return screening.clearances.exists()
-    return False
+    from ..models import SafetyItem
+
+    return not SafetyItem.objects.filter(
+        client_id=screening.client_id,
+        kind__in=[SafetyItem.Kind.ABSOLUTE, SafetyItem.Kind.RELATIVE],
+        closed_at__isnull=True,
+    ).exists()
 
 
 # --- enrolment and the schedule -----------------------------------------------------------
@@ -211,7 +195,7 @@ def enrolment_create(
     screening = Screening.objects.filter(client=client).order_by("-submitted_at", "-pk").first()
     if screening is None:
         raise ValidationError(ERR_NO_SCREENING)
-    if screening.result == Screening.Result.BLOCKED:
+    if state_of(client, profile=profile).state == safety.BLOCKED:
         raise ValidationError(ERR_SCREEN_BLOCKED)
     if Enrolment.objects.filter(client=client).exists():
         raise ValidationError(ERR_ALREADY_ENROLLED)
@@ -219,18 +203,12 @@ def enrolment_create(
     if problem:
         raise ValidationError({"weekdays": problem})
     version = _check_version(version)
-    status = (
-        Enrolment.Status.ACTIVE
-        if screening_is_cleared(screening)
-        else Enrolment.Status.PENDING_CLEARANCE
-    )
     enrolment = Enrolment(
         client=client,
         program_version=version,
         weekdays=sorted(set(weekdays)),
         start_time=start_time,
         time_zone=time_zone,
-        status=status,
     )
     enrolment.full_clean()
     enrolment.save()
@@ -290,11 +268,12 @@ def schedule_rebuild_future(
     if version is not None:
         enrolment.program_version = _check_version(version)
         enrolment.save(update_fields=["program_version", "updated_at"])
-    if enrolment.status == Enrolment.Status.COMPLETED:
+    state = state_of(enrolment.client)
+    if state.finished:
         raise ValidationError(ERR_COMPLETED)
     _future_unlogged(enrolment, today).delete()
-    if enrolment.status == Enrolment.Status.PAUSED:
-        return 0
+    if state.pause is not None:
+        return 0  # the pause cancelled them; lifting it rebuilds
     profile = PregnancyProfile.objects.get(client_id=enrolment.client_id)
     _create_sessions(enrolment, profile, start=today + dt.timedelta(days=1))
     return ScheduledSession.objects.filter(enrolment=enrolment, date__gt=today).count()
@@ -364,26 +343,14 @@ def session_reschedule(
     return warnings
 
 
-def _cancel_after(enrolment: Enrolment, after: dt.date, reason: str) -> int:
-    return ScheduledSession.objects.filter(
-        enrolment=enrolment,
-        date__gt=after,
-        log__isnull=True,
-        status=ScheduledSession.Status.SCHEDULED,
-    ).update(
-        status=ScheduledSession.Status.CANCELLED,
-        cancel_reason=reason,
-        sequence=F("sequence") + 1,
-        updated_at=timezone.now(),
-    )
-
-
 @transaction.atomic
 def birth_record(*, client, birth_date: dt.date, today: dt.date) -> PregnancyProfile:
     """The birth ends the program: every later session is cancelled (kept), reminders stop."""
     profile = PregnancyProfile.objects.select_for_update().get(client=client)
     if profile.birth_date:
         raise ValidationError(ERR_BIRTH_RECORDED)
+    if profile.ended_on:
+        raise ValidationError(ERR_COMPLETED)
     if birth_date > today:
         raise ValidationError({"birth_date": ERR_BIRTH_FUTURE})
     if birth_date < date_at(profile.due_date, 20):
@@ -392,58 +359,28 @@ def birth_record(*, client, birth_date: dt.date, today: dt.date) -> PregnancyPro
     profile.save(update_fields=["birth_date", "updated_at"])
     enrolment = Enrolment.objects.select_for_update().filter(client=client).first()
     if enrolment is not None:
-        _cancel_after(enrolment, birth_date, "birth")
-        enrolment.status = Enrolment.Status.COMPLETED
+        cancel_after(enrolment, birth_date, "birth")
         enrolment.ended_at = timezone.now()
-        enrolment.save(update_fields=["status", "ended_at", "updated_at"])
+        enrolment.save(update_fields=["ended_at", "updated_at"])
+    plan_change(client, client, "recorded the birth")
     return profile
-
-
-def _pause(enrolment: Enrolment, *, reason: str, by, today: dt.date) -> None:
-    enrolment.status = Enrolment.Status.PAUSED
-    enrolment.pause_reason = reason
-    enrolment.paused_by = by
-    enrolment.paused_at = timezone.now()
-    enrolment.save(update_fields=["status", "pause_reason", "paused_by", "paused_at", "updated_at"])
-    _cancel_after(enrolment, today, "paused")
 
 
 @transaction.atomic
 def enrolment_pause(*, enrolment: Enrolment, by, reason: str, today: dt.date) -> Enrolment:
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if enrolment.status not in (Enrolment.Status.ACTIVE, Enrolment.Status.PENDING_CLEARANCE):
-        raise ValidationError(ERR_PAUSE_STATE)
-    _pause(enrolment, reason=reason or "Paused", by=by, today=today)
+    from .safety import pause_open
+
+    pause_open(client=enrolment.client, by=by, reason=reason, today=today)
     return enrolment
 
 
 @transaction.atomic
 def enrolment_resume(*, enrolment: Enrolment, by, today: dt.date) -> Enrolment:
-    """Resume: sessions cancelled by the pause are rebuilt from tomorrow. A resume after a
-    positive screen needs clearance first (the schedule then waits for it)."""
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if enrolment.status != Enrolment.Status.PAUSED:
-        raise ValidationError(ERR_NOT_PAUSED)
-    screening = (
-        Screening.objects.filter(client_id=enrolment.client_id)
-        .order_by("-submitted_at", "-pk")
-        .first()
-    )
-    if screening is not None and screening.result == Screening.Result.BLOCKED:
-        raise ValidationError(ERR_SCREEN_BLOCKED)
-    cleared = screening_is_cleared(screening)
-    enrolment.status = Enrolment.Status.ACTIVE if cleared else Enrolment.Status.PENDING_CLEARANCE
-    enrolment.pause_reason = ""
-    enrolment.paused_at = None
-    enrolment.paused_by = None
-    enrolment.save(update_fields=["status", "pause_reason", "paused_at", "paused_by", "updated_at"])
-    ScheduledSession.objects.filter(
-        Q(cancel_reason="paused"),
-        enrolment=enrolment,
-        date__gt=today,
-        status=ScheduledSession.Status.CANCELLED,
-    ).delete()
-    schedule_rebuild_future(enrolment=enrolment, today=today)
+    """Lift the pause (`services.safety.pause_lift`); the sessions it cancelled are rebuilt
+    from tomorrow once nothing else holds her."""
+    from .safety import pause_lift
+
+    pause_lift(client=enrolment.client, by=by, today=today)
     return enrolment
 
 

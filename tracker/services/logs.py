@@ -17,15 +17,13 @@ from ..models import (
     SessionLog,
     SessionLogRevision,
 )
-from .alerts import alert_raise
+from ..safety import state_of
+from .safety import hold_open
 
 ERR_FUTURE = "The date cannot be in the future."
 ERR_BEFORE_ENROLMENT = "That date is before your program started ({start:%d %b %Y})."
 ERR_ALREADY_LOGGED = "This session is already logged. You can edit that log instead."
 ERR_NOT_ENROLLED = "Enrol in the program before logging sessions."
-ERR_PENDING_CLEARANCE = (
-    "Your sessions start once your care provider's clearance is recorded by your PT."
-)
 ERR_CANCELLED = "This session is cancelled."
 ERR_SKIP_REASON = "Say why you skipped the session."
 ERR_MINUTES = "How many minutes did you exercise? (1 to 240)"
@@ -95,11 +93,11 @@ def log_problems(data: LogInput, *, today: dt.date, start: dt.date, scheduled: b
 
 
 def _enrolment_for_logging(client) -> Enrolment:
+    """Her enrolment. A log is never refused for her state (SAFETY.md section 1): one made
+    while she is not active is stored and flagged for her PT."""
     enrolment = Enrolment.objects.filter(client=client).first()
     if enrolment is None:
         raise ValidationError(ERR_NOT_ENROLLED)
-    if enrolment.status == Enrolment.Status.PENDING_CLEARANCE:
-        raise ValidationError(ERR_PENDING_CLEARANCE)
     return enrolment
 
 
@@ -147,9 +145,23 @@ def _save_exercises(log: SessionLog, session: ScheduledSession | None, rows: lis
     )
 
 
-def _raise_for_new_signs(log: SessionLog, before: set[str]) -> None:
-    if set(log.warning_signs) - before:
-        alert_raise(client=log.client, kind=Alert.Kind.WARNING_SIGN, session_log=log)
+def _hold_for_new_signs(log: SessionLog, before: set[str], by):
+    """Any new warning sign opens a safety hold and alerts her PT (SAFETY.md section 2)."""
+    new = set(log.warning_signs) - before
+    if not new:
+        return None
+    return hold_open(
+        client=log.client,
+        signs=sorted(new),
+        by=by,
+        alert_kind=Alert.Kind.WARNING_SIGN,
+        session_log=log,
+    )
+
+
+def _flag_if_not_active(log: SessionLog) -> None:
+    if not log.flagged and not state_of(log.client).active:
+        log.flagged = True
 
 
 @transaction.atomic
@@ -167,6 +179,7 @@ def session_log_record(
     _check(data, enrolment=enrolment, today=today, session=session)
     log = SessionLog(client=client, session=session)
     _apply(log, data)
+    _flag_if_not_active(log)
     log.full_clean(exclude=["session"])
     try:
         with transaction.atomic():
@@ -174,7 +187,7 @@ def session_log_record(
     except IntegrityError as exc:  # two submissions racing for one session
         raise ValidationError(ERR_ALREADY_LOGGED) from exc
     _save_exercises(log, session, data.exercises)
-    _raise_for_new_signs(log, set())
+    log.hold = _hold_for_new_signs(log, set(), by=client)
     return log
 
 
@@ -214,5 +227,5 @@ def session_log_update(*, log: SessionLog, data: LogInput, by, today: dt.date) -
     log.full_clean(exclude=["session"])
     log.save()
     _save_exercises(log, log.session, data.exercises)
-    _raise_for_new_signs(log, before)
+    log.hold = _hold_for_new_signs(log, before, by=by)
     return log

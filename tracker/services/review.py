@@ -9,7 +9,9 @@ from django.utils import timezone
 from programs.models import Exercise, Prescription
 
 from ..models import Alert, AuditEvent, Enrolment, ExerciseSwap, PlanChange, PTNote
-from .enrolment import clearance_record, enrolment_pause, enrolment_resume, schedule_change
+from .audit import audit_record, plan_change
+from .enrolment import schedule_change
+from .safety import clearance_record, pause_lift, pause_open
 
 ERR_NOT_AUTHOR = "Only the PT who wrote a note can edit it."
 ERR_EMPTY_NOTE = "Write something first."
@@ -19,21 +21,8 @@ ERR_ALREADY_ACKNOWLEDGED = "This alert was already acknowledged."
 ERR_NOT_ENROLLED = "She is not enrolled yet."
 
 
-def audit_record(*, actor, client, action: str, what: str) -> AuditEvent:
-    """Record who saw or changed which client's data. `what` names the page or the change,
-    never a score or a symptom."""
-    return AuditEvent.objects.create(
-        actor=actor,
-        client=client,
-        client_label=f"{client.full_name} <{client.email}>" if client else "",
-        action=action,
-        what=what[:200],
-    )
-
-
 def _plan_change(client, by, description: str) -> PlanChange:
-    audit_record(actor=by, client=client, action=AuditEvent.Action.CHANGE, what=description)
-    return PlanChange.objects.create(client=client, changed_by=by, description=description[:300])
+    return plan_change(client, by, description)
 
 
 @transaction.atomic
@@ -110,20 +99,15 @@ def exercise_swap(
 
 
 @transaction.atomic
-def pt_pause(*, client, by, reason: str, today: dt.date) -> Enrolment:
-    enrolment = _enrolment(client)
-    enrolment = enrolment_pause(
-        enrolment=enrolment, by=by, reason=reason or "Paused by her PT", today=today
-    )
-    _plan_change(client, by, "paused the program")
-    return enrolment
+def pt_pause(*, client, by, reason: str, today: dt.date):
+    _enrolment(client)
+    return pause_open(client=client, by=by, reason=reason or "Paused by her PT", today=today)
 
 
 @transaction.atomic
-def pt_resume(*, client, by, today: dt.date) -> Enrolment:
-    enrolment = enrolment_resume(enrolment=_enrolment(client), by=by, today=today)
-    _plan_change(client, by, "resumed the program")
-    return enrolment
+def pt_resume(*, client, by, today: dt.date):
+    _enrolment(client)
+    return pause_lift(client=client, by=by, today=today)
 
 
 @transaction.atomic
@@ -143,14 +127,19 @@ def pt_change_schedule(*, client, by, weekdays, start_time, time_zone, today: dt
 
 
 @transaction.atomic
-def pt_record_clearance(*, client, by, provider: str, note: str, today: dt.date):
-    """Her PT records the care provider's clearance: the schedule starts (or resumes), and
-    the change is in her plan history and the audit log, all or nothing."""
-    clearance = clearance_record(
-        client=client, recorded_by=by, provider=provider, note=note, today=today
+def pt_record_clearance(
+    *, client, by, provider: str, note: str, today: dt.date, cleared_on: dt.date | None = None
+):
+    """Her PT records the care provider's clearance: every item it closes, in her plan
+    history and the audit log, all or nothing."""
+    return clearance_record(
+        client=client,
+        recorded_by=by,
+        provider=provider,
+        note=note,
+        today=today,
+        cleared_on=cleared_on,
     )
-    _plan_change(client, by, "recorded her care provider's clearance")
-    return clearance
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from tracker.forms import (
 )
 from tracker.gestation import max_heart_rate
 from tracker.models import Screening
+from tracker.safety import state_of
 from users.decorators import client_required
 
 
@@ -278,6 +279,7 @@ def schedule_settings(request):
         request,
         "tracker/schedule_settings.html",
         {
+            "safety": state_of(client),
             "form": form,
             "enrolment": enrolment,
             "feed_url": feed_url,
@@ -309,6 +311,8 @@ def schedule_pause(request):
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("Your program is paused. Resume it whenever you are ready."))
     return redirect("tracker:schedule")
@@ -319,16 +323,17 @@ def schedule_pause(request):
 def schedule_resume(request):
     client = request.user
     try:
-        enrolment = services.enrolment_resume(
+        services.enrolment_resume(
             enrolment=_enrolment_or_404(client), by=client, today=selectors.local_today(client)
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
     else:
-        if enrolment.status == enrolment.Status.PENDING_CLEARANCE:
-            messages.warning(
-                request, _("Resumed. Your sessions wait for your care provider's clearance.")
-            )
+        safety = state_of(client)
+        if not safety.active:
+            messages.warning(request, _("The pause is lifted.") + " " + safety.next_step)
         else:
             messages.success(request, _("Welcome back: your sessions are in your calendar again."))
     return redirect("tracker:schedule")

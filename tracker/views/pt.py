@@ -22,6 +22,7 @@ from tracker.forms import (
     SwapForm,
 )
 from tracker.models import Alert, AuditEvent, PlanChange, PTNote, ScreeningQuestion, SessionLog
+from tracker.safety import state_of
 from users.decorators import pt_required
 from users.selectors import client_for_pt
 
@@ -77,6 +78,7 @@ def client_detail(request, client_id):
     original = next((e for e in in_plan if str(e.pk) == chosen), None)
     context = {
         "client": client,
+        "safety": state_of(client),
         "profile": selectors.pregnancy_of(client),
         "enrolment": enrolment,
         "screening": screening,
