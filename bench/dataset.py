@@ -70,9 +70,7 @@ def build_caseload(pt, today: dt.date) -> dict:
         due = today + dt.timedelta(days=280 - 7 * week)
         due_dates[client.pk] = due
         care_link_create(pt=pt, client=client)
-        services.pregnancy_save(
-            client=client, due_date=due, lmp_date=None, birth_year=1992, today=today
-        )
+        services.pregnancy_save(client=client, due_date=due, lmp_date=None, today=today)
         services.screening_submit(client=client, answers=answers, today=today)
         services.enrolment_create(
             client=client,
@@ -163,7 +161,7 @@ def build_reminder_clients(today: dt.date) -> dict:
         batch_size=1000,
     )
     PregnancyProfile.objects.bulk_create(
-        (PregnancyProfile(client=u, due_date=due, birth_year=1990) for u in users),
+        (PregnancyProfile(client=u, due_date=due) for u in users),
         batch_size=1000,
     )
     enrolments = Enrolment.objects.bulk_create(

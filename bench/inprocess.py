@@ -102,9 +102,7 @@ def schedule_generation(today: dt.date) -> dict:
             time_zone=common.TIME_ZONE,
             password="!bench-no-password",  # noqa: S106 - an unusable password
         )
-        services.pregnancy_save(
-            client=client, due_date=due, lmp_date=None, birth_year=1992, today=today
-        )
+        services.pregnancy_save(client=client, due_date=due, lmp_date=None, today=today)
         services.screening_submit(client=client, answers=answers, today=today)
         clients.append(client)
 

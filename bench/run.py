@@ -129,7 +129,8 @@ def prepare_database(env: dict, fresh_sqlite: bool) -> None:
     run_child(["manage.py", "migrate", "--noinput", "-v", "0"], env, local, "migrate")
     if not fresh_sqlite:
         run_child(["manage.py", "flush", "--noinput", "-v", "0"], env, local, "flush")
-    run_child(["manage.py", "load_program", common.PROGRAM], env, local, "load_program")
+    load = ["manage.py", "load_program", common.PROGRAM, "--publish"]
+    run_child(load, env, local, "load_program")
 
 
 # --- the server ----------------------------------------------------------------------------

@@ -312,7 +312,8 @@ class PrescriptionInline(InlineOfVersionContentMixin, admin.StackedInline):
     fields = [
         ("order", "exercise"),
         ("sets", "reps", "seconds", "rest_seconds"),
-        ("rpe_min", "rpe_max", "hr_min_pct", "hr_max_pct"),
+        ("rpe_min", "rpe_max", "hr_max_bpm"),
+        ("hr_min_pct", "hr_max_pct"),  # the old band: kept for published versions only
         ("load", "evidence"),
         "cue",
         "source",

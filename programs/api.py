@@ -28,7 +28,7 @@ class PrescriptionSerializer(serializers.ModelSerializer):
         model = Prescription
         fields = [
             "exercise", "exercise_name", "sets", "reps", "seconds", "rest_seconds", "rpe_min",
-            "rpe_max", "hr_min_pct", "hr_max_pct", "load", "cue", "evidence",
+            "rpe_max", "hr_max_bpm", "hr_min_pct", "hr_max_pct", "load", "cue", "evidence",
         ]  # fmt: skip
 
 

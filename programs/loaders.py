@@ -1,7 +1,14 @@
 """Program files: one YAML format to load (idempotently) and to export, byte for byte.
 
 Loading never changes a published version: an unchanged file changes nothing, a changed
-file becomes a new draft version, and the first load of a program publishes it."""
+file becomes a new draft version, and the first load of a program publishes it. A shipped
+file is the program's newest version; `load_program --publish` (and `seed_demo`) publish it
+when it is new, so it becomes the version new enrolments use. Version numbers are given by
+the database, in load order.
+
+Heart rate: a prescription gives a ceiling in beats a minute (`hr_max_bpm`, SAFETY.md
+section 5). The old 60-80% band (`hr_min_pct`/`hr_max_pct`) is still read, so files of
+versions published with it load unchanged, and is written out only where it is set."""
 
 import hashlib
 import json
@@ -65,6 +72,7 @@ PRESCRIPTION_FIELDS = [
     "rest_seconds",
     "rpe_min",
     "rpe_max",
+    "hr_max_bpm",
     "hr_min_pct",
     "hr_max_pct",
     "load",
@@ -72,6 +80,12 @@ PRESCRIPTION_FIELDS = [
     "evidence",
     "source",
 ]
+
+
+# Accepted on load, exported only when set: the band of versions published before the ceiling.
+LEGACY_PRESCRIPTION_FIELDS = {"hr_min_pct", "hr_max_pct"}
+HR_CEILING_RANGE = (90, 200)
+HR_PCT_RANGE = (30, 100)
 
 
 class ProgramFileError(ValidationError):
@@ -168,6 +182,29 @@ def validate_program_data(data: dict) -> list[str]:
                         errors.append(f"{r_where}: {problem}")
                     if rx.get("reps") is None and rx.get("seconds") is None:
                         errors.append(f"{r_where}: give reps or seconds.")
+                    errors += _heart_rate_errors(rx, r_where)
+    return errors
+
+
+def _whole_in(value, bounds) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return bounds[0] <= value <= bounds[1]
+
+
+def _heart_rate_errors(rx: dict, where: str) -> list[str]:
+    errors = []
+    ceiling = rx.get("hr_max_bpm")
+    if ceiling is not None and not _whole_in(ceiling, HR_CEILING_RANGE):
+        low, high = HR_CEILING_RANGE
+        errors.append(f"{where}: hr_max_bpm is a ceiling from {low} to {high} beats a minute.")
+    low_pct, high_pct = rx.get("hr_min_pct"), rx.get("hr_max_pct")
+    for name, value in (("hr_min_pct", low_pct), ("hr_max_pct", high_pct)):
+        if value is not None and not _whole_in(value, HR_PCT_RANGE):
+            errors.append(f"{where}: {name} must be from 30 to 100.")
+    both = _whole_in(low_pct, HR_PCT_RANGE) and _whole_in(high_pct, HR_PCT_RANGE)
+    if both and low_pct > high_pct:
+        errors.append(f"{where}: the heart-rate range must run from low to high.")
     return errors
 
 
@@ -180,7 +217,9 @@ def _content_hash(data: dict) -> str:
 
 
 @transaction.atomic
-def program_load(data: dict) -> LoadResult:
+def program_load(data: dict, *, publish: bool = False) -> LoadResult:
+    """Load a program file. With `publish`, a version that is still a draft (new, or loaded
+    before without publishing) is published, so it becomes the current version."""
     errors = validate_program_data(data)
     if errors:
         raise ProgramFileError(errors)
@@ -195,10 +234,14 @@ def program_load(data: dict) -> LoadResult:
     digest = _content_hash(data)
     same = program.versions.filter(content_hash=digest).order_by("-number").first()
     if same is not None:
+        if publish and not same.is_published:
+            version_publish(version=same)
+            same.refresh_from_db()
+            return LoadResult(program, same, "published", created, updated)
         return LoadResult(program, same, "unchanged", created, updated)
     first_load = not program.versions.exists()
     version = _create_version(program, data["version"], digest)
-    if first_load:
+    if first_load or publish:
         version_publish(version=version)
         version.refresh_from_db()
         return LoadResult(program, version, "published", created, updated)
@@ -359,7 +402,12 @@ def _reorder(data: dict) -> dict:
         for template in phase["templates"]:
             for block in template["blocks"]:
                 block["prescriptions"] = [
-                    {f: rx[f] for f in PRESCRIPTION_FIELDS} for rx in block["prescriptions"]
+                    {
+                        f: rx.get(f)
+                        for f in PRESCRIPTION_FIELDS
+                        if f not in LEGACY_PRESCRIPTION_FIELDS or rx.get(f) is not None
+                    }
+                    for rx in block["prescriptions"]
                 ]
     data["exercises"] = [{f: e[f] for f in EXERCISE_FIELDS} for e in data["exercises"]]
     return data

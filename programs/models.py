@@ -311,6 +311,16 @@ class Prescription(EvidenceMixin, VersionContent):
     rpe_max = models.PositiveSmallIntegerField(
         _("RPE to"), null=True, blank=True, validators=[MinValueValidator(6), MaxValueValidator(20)]
     )
+    # Heart rate is a ceiling in beats a minute (ACOG CO 804: "usually under about 140"), not
+    # a target band. hr_min_pct/hr_max_pct remain only so versions published with the old
+    # 60-80% band keep their data; new versions leave them empty.
+    hr_max_bpm = models.PositiveSmallIntegerField(
+        _("heart-rate ceiling (bpm)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(90), MaxValueValidator(200)],
+        help_text=_("Keep the heart rate under this; RPE and the talk test guide the effort."),
+    )
     hr_min_pct = models.PositiveSmallIntegerField(
         _("% max HR from"),
         null=True,
@@ -350,6 +360,13 @@ class Prescription(EvidenceMixin, VersionContent):
                 | Q(hr_min_pct__lte=F("hr_max_pct")),
                 name="hr_min_not_above_max",
                 violation_error_message=_("The heart-rate range must run from low to high."),
+            ),
+            models.CheckConstraint(
+                condition=Q(hr_max_bpm__isnull=True) | Q(hr_max_bpm__gte=90, hr_max_bpm__lte=200),
+                name="hr_max_bpm_plausible",
+                violation_error_message=_(
+                    "A heart-rate ceiling runs from 90 to 200 beats a minute."
+                ),
             ),
         ]
 

@@ -28,3 +28,13 @@ POSITION_ADVICE = _(
     "If lying on your back makes you light-headed or nauseous, change position: "
     "the program offers side-lying or inclined versions."
 )
+
+# Heart rate is a ceiling, not a target (SAFETY.md section 5): RPE and the talk test guide.
+HR_CEILING_BPM = 140
+HR_CEILING_SOURCE = "ACOG CO 804 (2020)"
+
+# Heat and water (ACOG CO 804): in every aerobic block's notes and on the About page.
+HEAT_ADVICE = _(
+    "Exercise in a cool, airy place, drink water before, during and after, and avoid heat and "
+    "humidity (ACOG)."
+)

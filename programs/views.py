@@ -2,7 +2,13 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from .models import Exercise, SciaticaSource
-from .safety import ACTIVITIES_TO_AVOID, POSITION_ADVICE, WARNING_SIGNS
+from .safety import (
+    ACTIVITIES_TO_AVOID,
+    HEAT_ADVICE,
+    HR_CEILING_BPM,
+    POSITION_ADVICE,
+    WARNING_SIGNS,
+)
 from .selectors import (
     current_version_by_slug,
     exercise_alternatives,
@@ -27,6 +33,8 @@ def about(request):
             "warning_signs": [label for _, label in WARNING_SIGNS],
             "activities_to_avoid": ACTIVITIES_TO_AVOID,
             "position_advice": POSITION_ADVICE,
+            "heat_advice": HEAT_ADVICE,
+            "hr_ceiling": HR_CEILING_BPM,
         },
     )
 

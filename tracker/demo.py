@@ -80,9 +80,7 @@ def _enrol_at_week(
         return
     today = local_today(client)
     due = today + dt.timedelta(days=280 - 7 * week)
-    services.pregnancy_save(
-        client=client, due_date=due, lmp_date=None, birth_year=1992, today=today
-    )
+    services.pregnancy_save(client=client, due_date=due, lmp_date=None, today=today)
     services.screening_submit(
         client=client,
         answers={key: False for key in ScreeningQuestion.objects.values_list("key", flat=True)},
@@ -169,7 +167,8 @@ def check_in_history(client: User, due: dt.date, today: dt.date, rng: random.Ran
 
 @transaction.atomic
 def demo_seed() -> list[DemoLogin]:
-    program_load(read_program_file(resolve_program_file(DEMO_PROGRAM)))
+    # The shipped file is the newest version: publish it, so new enrolments use it.
+    program_load(read_program_file(resolve_program_file(DEMO_PROGRAM)), publish=True)
     logins = []
     users = {}
     for email, full_name, role, staff in DEMO_ACCOUNTS:

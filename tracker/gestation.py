@@ -65,10 +65,3 @@ def due_date_problem(due_date: date, today: date) -> str | None:
 def program_window(due_date: date, today: date) -> tuple[date, date]:
     """First and last possible session dates: from the later of 17+0 and today, to 42+0."""
     return max(date_at(due_date, PROGRAM_START_WEEK), today), date_at(due_date, LAST_WEEK)
-
-
-def max_heart_rate(birth_year: int | None, on: date) -> int | None:
-    """Age-predicted maximum heart rate (220 - age), or None without a birth year."""
-    if not birth_year:
-        return None
-    return 220 - (on.year - birth_year)

@@ -26,16 +26,17 @@ SYMPTOMS = [
     ("numbness", "Numbness"),
     ("weakness", "New weakness in the leg"),
     # Red flags (SAFETY.md section 2): each opens a safety hold.
-    ("calf_swelling", "Pain with swelling, redness or warmth in one calf"),
-    ("saddle_numbness", "New numbness between the legs or around the back passage"),
+    ("calf_swelling", "One calf is swollen, red or warm"),
+    ("saddle_numbness", "New numbness between your legs or around your back passage"),
     (
         "bladder_bowel_change",
-        "Cannot pass urine, cannot feel a full bladder, or lost control of the bowel",
+        "You cannot pass urine, cannot feel when your bladder is full, or cannot control your "
+        "bowel (not the small leaks on coughing or sneezing that are common in pregnancy)",
     ),
     ("both_legs", "New numbness or weakness in both legs"),
-    ("vaginal_bleeding", "Vaginal bleeding"),
-    ("fluid_leaking", "Fluid leaking from the vagina"),
-    ("contractions", "Regular painful contractions"),
+    ("vaginal_bleeding", "Bleeding from your vagina"),
+    ("fluid_leaking", "Fluid leaking from your vagina"),
+    ("contractions", "Regular, painful contractions"),
     ("chest_pain", "Chest pain"),
 ]
 RED_FLAGS = {
@@ -50,18 +51,43 @@ RED_FLAGS = {
     "chest_pain",
 }
 
+# Guidance, never a diagnosis (SAFETY.md section 5). None of these says who was told: after a
+# red flag the page shows the hold's own message and exactly who was told (HoldResult.told).
+SCIATIC_PATH = {"buttock", "back_of_thigh", "foot"}  # the calf: see TRIAGE_CALF
 TRIAGE_SCIATICA = (
-    "Pain down the back of the thigh or calf fits sciatica-like pain. "
-    "The program's exercises may help; your PT can suggest alternatives."
+    "Pain in the buttock, down the back of the thigh or in the foot fits the path of the "
+    "sciatic nerve, which runs from the low back through the buttock and down the back of the "
+    "leg to the foot. This is guidance, not a diagnosis: the program's exercises may help, and "
+    "your PT can suggest others."
 )
-TRIAGE_FRONT_THIGH = "Pain down the front of the thigh is not sciatica. Mention it to your PT."
+TRIAGE_CALF = (
+    "Calf pain can fit the path of the sciatic nerve, but a swollen, red or warm calf is "
+    "different: if one calf is like that, stop exercising and contact your care provider "
+    "today. Ordinary cramps at night that pass are not this sign."
+)
+TRIAGE_FRONT_THIGH = (
+    "Pain down the front of the thigh does not follow the sciatic nerve's path: "
+    "mention it to your PT."
+)
 TRIAGE_NERVE = (
-    "Pins and needles or numbness in the leg or foot can mean a pinched nerve: "
-    "see a doctor or your PT for exercises chosen for you."
+    "Pins and needles or numbness in the leg or foot: mention it to your PT or your doctor, "
+    "who can check it and choose exercises for you."
 )
-TRIAGE_WEAKNESS = (
-    "New leg weakness: call your doctor as soon as possible. Your PT has been alerted."
+TRIAGE_WEAKNESS = "New leg weakness: call your doctor as soon as possible."
+TRIAGE_CLOT = (
+    "A swollen, red or warm calf needs checking: contact your midwife, obstetrician or doctor "
+    "today, and do not exercise until you have been seen."
 )
+TRIAGE_NERVE_RED_FLAG = (
+    "New numbness between the legs, a change in bladder or bowel control, or numbness or "
+    "weakness in both legs needs urgent medical care now."
+)
+TRIAGE_EMERGENCY = (
+    "Bleeding, fluid leaking, regular painful contractions or chest pain: stop and call your "
+    "maternity unit or the emergency number now."
+)
+NERVE_RED_FLAGS = {"saddle_numbness", "bladder_bowel_change", "both_legs"}
+EMERGENCY_SIGNS = {"vaginal_bleeding", "fluid_leaking", "contractions", "chest_pain"}
 
 
 def odi_percent(answers: Sequence[int | None]) -> float | None:
@@ -89,6 +115,35 @@ def odi_band(percent: float | None) -> str | None:
     return "bed-bound"
 
 
+# What clients read (SAFETY.md section 5): plain words, never "crippling" or "bed-bound".
+# PTs keep the clinical bands (odi_band, Fairbank's labels; vas_band).
+ODI_PLAIN = {
+    "minimal": "little effect on daily life",
+    "moderate": "some effect on daily life",
+    "severe": "a large effect on daily life",
+    "crippling": "a very large effect on daily life",
+    "bed-bound": "affects almost everything in daily life",
+}
+VAS_PLAIN = {
+    "none": "no pain",
+    "mild": "mild pain",
+    "moderate": "moderate pain",
+    "severe": "strong pain",
+}
+
+
+def odi_plain(percent: float | None) -> str | None:
+    """The ODI score in plain words for her (the same cut-offs as odi_band)."""
+    band = odi_band(percent)
+    return ODI_PLAIN[band] if band else None
+
+
+def vas_plain(mm: int | None) -> str | None:
+    """A VAS score in plain words for her (the same cut-offs as vas_band)."""
+    band = vas_band(mm)
+    return VAS_PLAIN[band] if band else None
+
+
 def vas_band(mm: int | None) -> str | None:
     """0-4 none, 5-44 mild, 45-74 moderate, 75-100 severe."""
     if mm is None:
@@ -105,18 +160,70 @@ def vas_band(mm: int | None) -> str | None:
 
 
 def triage_messages(locations: Iterable[str], symptoms: Iterable[str]) -> list[str]:
-    """Guidance from the seed article, never a diagnosis. The most urgent comes first."""
+    """Guidance from the seed article and SAFETY.md, never a diagnosis; the most urgent first.
+
+    The calf is on the sciatic nerve's path, but calf pain is also a possible clot: the calf is
+    only said to fit the nerve's path beside the question about a swollen, red or warm calf,
+    and never when that answer was yes."""
     locations, symptoms = set(locations), set(symptoms)
     messages = []
+    if EMERGENCY_SIGNS & symptoms:
+        messages.append(TRIAGE_EMERGENCY)
+    if NERVE_RED_FLAGS & symptoms:
+        messages.append(TRIAGE_NERVE_RED_FLAG)
     if "weakness" in symptoms:
         messages.append(TRIAGE_WEAKNESS)
+    if "calf_swelling" in symptoms:
+        messages.append(TRIAGE_CLOT)
     if {"pins_and_needles", "numbness"} & symptoms:
         messages.append(TRIAGE_NERVE)
-    if {"back_of_thigh", "calf"} & locations:
+    if SCIATIC_PATH & locations:
         messages.append(TRIAGE_SCIATICA)
+    if "calf" in locations and "calf_swelling" not in symptoms:
+        messages.append(TRIAGE_CALF)
     if "front_of_thigh" in locations:
         messages.append(TRIAGE_FRONT_THIGH)
     return messages
+
+
+# Baseline and week 34 (SAFETY.md section 6): a measure needs >= 8 ODI sections answered; week 34
+# is the check-in nearest to 34+0 within 33+0 to 35+6 (gestational days).
+FOLLOW_UP_TARGET_DAYS = 34 * 7
+FOLLOW_UP_FIRST_DAY = 33 * 7
+FOLLOW_UP_LAST_DAY = 35 * 7 + 6
+
+
+def odi_answered(answers: Sequence[int | None]) -> int:
+    return sum(a is not None for a in answers)
+
+
+def counts_as_measure(answers: Sequence[int | None]) -> bool:
+    """Enough ODI sections answered to be a baseline or a week-34 measure."""
+    return odi_answered(answers) >= ODI_MIN_ANSWERED
+
+
+def in_follow_up_window(ga_days: int) -> bool:
+    return FOLLOW_UP_FIRST_DAY <= ga_days <= FOLLOW_UP_LAST_DAY
+
+
+def nearer_to_week_34(ga_days: int, than_days: int | None) -> bool:
+    """Is a check-in at `ga_days` a better week-34 measure than one at `than_days` (None: none
+    yet)? Only inside the window; on a tie the earlier one stays."""
+    if not in_follow_up_window(ga_days):
+        return False
+    if than_days is None or not in_follow_up_window(than_days):
+        return True
+    return abs(ga_days - FOLLOW_UP_TARGET_DAYS) < abs(than_days - FOLLOW_UP_TARGET_DAYS)
+
+
+def week_34_pick(candidates: Iterable[tuple[int, object]]):
+    """From (gestational days, check-in) pairs of check-ins that count as measures, in the
+    order they were taken: the week-34 measure, or None."""
+    best, best_days = None, None
+    for days, item in candidates:
+        if nearer_to_week_34(days, best_days):
+            best, best_days = item, days
+    return best
 
 
 def is_urgent(symptoms: Iterable[str]) -> bool:

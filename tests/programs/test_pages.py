@@ -20,6 +20,20 @@ def test_about_page_states_the_results_honestly_including_the_non_significant_on
     assert "Hot yoga or hot pilates" in page  # activities to avoid
 
 
+def test_about_page_gives_the_odi_interval_the_limits_and_the_heat_advice(client):
+    call_command("load_program", "aparicio2023", stdout=None)
+    page = client.get(reverse("programs:about")).content.decode()
+
+    assert "95% CI −13.9 to 0.05" in page and "p = 0.052" in page
+    assert "The trial's sessions were supervised" in page
+    assert "without supervision, was not tested" in page
+    assert "Prenafit is exercise guidance, not a medical device" in page
+    assert "Its symptom questions do not diagnose anything" in page
+    assert "Exercise in a cool, airy place, drink water" in page and "heat and humidity" in page
+    assert "Keep your heart rate under about 140 beats a minute (ACOG)" in page
+    assert "60-80%" not in page
+
+
 def test_about_page_without_a_loaded_program_shows_an_empty_state(client):
     page = client.get(reverse("programs:about")).content.decode()
     assert "has not been loaded yet" in page

@@ -10,7 +10,6 @@ from tracker.gestation import (
     due_date_from_lmp,
     due_date_problem,
     gestational_age,
-    max_heart_rate,
     program_window,
 )
 
@@ -67,6 +66,8 @@ def test_program_window_starts_at_17_weeks_or_today_and_ends_at_42_weeks():
     assert program_window(EDD, later) == (later, date_at(EDD, 42))
 
 
-def test_max_heart_rate_from_birth_year():
-    assert max_heart_rate(1995, date(2027, 1, 10)) == 188
-    assert max_heart_rate(None, date(2027, 1, 10)) is None
+def test_there_is_no_age_predicted_heart_rate_any_more():
+    # Heart rate is a ceiling from the program data (SAFETY.md section 5), not 220 - age.
+    import tracker.gestation
+
+    assert not hasattr(tracker.gestation, "max_heart_rate")

@@ -5,19 +5,31 @@ from datetime import date
 import pytest
 
 from tracker.scoring import (
+    SYMPTOMS,
+    TRIAGE_CALF,
+    TRIAGE_CLOT,
+    TRIAGE_EMERGENCY,
     TRIAGE_FRONT_THIGH,
     TRIAGE_NERVE,
+    TRIAGE_NERVE_RED_FLAG,
     TRIAGE_SCIATICA,
     TRIAGE_WEAKNESS,
     SessionRecord,
     adherence,
     adherence_by_week,
     change,
+    counts_as_measure,
+    in_follow_up_window,
+    odi_answered,
     odi_band,
     odi_percent,
+    odi_plain,
     triage_messages,
     vas_band,
+    vas_plain,
+    week_34_pick,
 )
+from tracker.services.assessments import assessment_kind
 
 
 @pytest.mark.parametrize(
@@ -98,16 +110,136 @@ def test_vas_out_of_range_is_refused():
         vas_band(101)
 
 
-def test_triage_follows_the_seed_article():
+def test_triage_follows_the_seed_article_without_diagnosing():
     assert triage_messages(["back_of_thigh"], []) == [TRIAGE_SCIATICA]
+    assert triage_messages(["buttock"], []) == [TRIAGE_SCIATICA]
+    assert triage_messages(["foot"], []) == [TRIAGE_SCIATICA]
     assert triage_messages(["front_of_thigh"], []) == [TRIAGE_FRONT_THIGH]
     assert triage_messages(["low_back"], ["numbness"]) == [TRIAGE_NERVE]
     assert triage_messages(["calf"], ["weakness", "pins_and_needles"]) == [
         TRIAGE_WEAKNESS,
         TRIAGE_NERVE,
-        TRIAGE_SCIATICA,
+        TRIAGE_CALF,
     ]
     assert triage_messages(["low_back"], ["burning"]) == []
+
+
+def test_triage_words_are_guidance_and_never_claim_who_was_told():
+    assert "fits the path of the sciatic nerve" in TRIAGE_SCIATICA
+    assert "buttock" in TRIAGE_SCIATICA and "foot" in TRIAGE_SCIATICA
+    assert TRIAGE_FRONT_THIGH.endswith(
+        "does not follow the sciatic nerve's path: mention it to your PT."
+    )
+    every = triage_messages(
+        ["buttock", "back_of_thigh", "front_of_thigh", "calf", "foot", "low_back"],
+        [key for key, _ in SYMPTOMS],
+    )
+    words = " ".join(every).lower()
+    assert "pinched nerve" not in words
+    assert "alerted" not in words and "has been told" not in words
+    assert "is not sciatica" not in words and "fits sciatica" not in words
+
+
+def test_a_ticked_calf_is_never_called_sciatic_without_the_clot_question():
+    (calf,) = triage_messages(["calf"], [])
+    assert calf == TRIAGE_CALF
+    assert "swollen, red or warm" in calf and "today" in calf
+    # With the follow-up answered yes, it is the clot message, never the nerve's path.
+    swollen = triage_messages(["calf"], ["calf_swelling"])
+    assert swollen == [TRIAGE_CLOT]
+    assert all("sciatic" not in m for m in swollen)
+
+
+def test_red_flags_get_their_own_words_most_urgent_first():
+    assert triage_messages([], ["chest_pain", "saddle_numbness", "weakness"]) == [
+        TRIAGE_EMERGENCY,
+        TRIAGE_NERVE_RED_FLAG,
+        TRIAGE_WEAKNESS,
+    ]
+    assert triage_messages([], ["bladder_bowel_change"]) == [TRIAGE_NERVE_RED_FLAG]
+    assert triage_messages([], ["both_legs"]) == [TRIAGE_NERVE_RED_FLAG]
+
+
+@pytest.mark.parametrize(
+    ("percent", "words"),
+    [
+        (0, "little effect on daily life"),
+        (20, "little effect on daily life"),
+        (20.1, "some effect on daily life"),
+        (40, "some effect on daily life"),
+        (50, "a large effect on daily life"),
+        (70, "a very large effect on daily life"),
+        (90, "affects almost everything in daily life"),
+        (None, None),
+    ],
+)
+def test_odi_plain_words_for_clients(percent, words):
+    assert odi_plain(percent) == words
+
+
+def test_clients_never_read_the_clinical_odi_labels():
+    for percent in range(0, 101):
+        words = odi_plain(percent)
+        assert "crippling" not in words and "bed-bound" not in words and "bed" not in words
+    # PTs keep Fairbank's labels.
+    assert odi_band(70) == "crippling" and odi_band(90) == "bed-bound"
+
+
+@pytest.mark.parametrize(
+    ("mm", "words"),
+    [(0, "no pain"), (4, "no pain"), (5, "mild pain"), (45, "moderate pain"), (75, "strong pain")],
+)
+def test_vas_plain_words_for_clients(mm, words):
+    assert vas_plain(mm) == words
+    assert vas_plain(None) is None
+
+
+FULL = [1] * 10
+SEVEN = [1] * 7 + [None] * 3
+WEEK = 7
+
+
+@pytest.mark.parametrize(
+    ("kinds", "ga_days", "answers", "follow_up_days", "expected"),
+    [
+        # The first check-in with >= 8 sections is the baseline; with fewer, it is not.
+        (set(), 16 * WEEK, FULL, None, "baseline"),
+        (set(), 16 * WEEK, SEVEN, None, "check_in"),
+        (set(), 16 * WEEK, [1] * 7 + [None, 1, None], None, "baseline"),  # 8 answered
+        ({"check_in"}, 18 * WEEK, FULL, None, "baseline"),
+        # Week 34: within 33+0 to 35+6 only.
+        ({"baseline"}, 33 * WEEK - 1, FULL, None, "check_in"),  # 32+6
+        ({"baseline"}, 33 * WEEK, FULL, None, "follow_up"),  # 33+0
+        ({"baseline"}, 35 * WEEK + 6, FULL, None, "follow_up"),  # 35+6
+        ({"baseline"}, 36 * WEEK, FULL, None, "check_in"),  # 36+0
+        ({"baseline"}, 38 * WEEK, FULL, None, "check_in"),
+        ({"baseline"}, 34 * WEEK, SEVEN, None, "check_in"),  # too few sections
+        # A nearer one takes the place of the current week-34 measure; a farther one does not.
+        ({"baseline", "follow_up"}, 34 * WEEK, FULL, 33 * WEEK + 2, "follow_up"),
+        ({"baseline", "follow_up"}, 35 * WEEK, FULL, 34 * WEEK + 1, "check_in"),
+        ({"baseline", "follow_up"}, 34 * WEEK + 3, FULL, 34 * WEEK - 3, "check_in"),  # a tie
+        # An old follow-up outside the window gives way to one inside it.
+        ({"baseline", "follow_up"}, 35 * WEEK, FULL, 37 * WEEK, "follow_up"),
+    ],
+)
+def test_assessment_kind(kinds, ga_days, answers, follow_up_days, expected):
+    kind = assessment_kind(
+        existing_kinds=kinds,
+        ga_days=ga_days,
+        answered=odi_answered(answers),
+        follow_up_days=follow_up_days,
+    )
+    assert kind == expected
+
+
+def test_week_34_is_the_measure_nearest_to_34_plus_0_within_the_window():
+    assert in_follow_up_window(33 * WEEK) and in_follow_up_window(35 * WEEK + 6)
+    assert not in_follow_up_window(33 * WEEK - 1) and not in_follow_up_window(36 * WEEK)
+    taken = [(32 * WEEK, "a"), (33 * WEEK + 1, "b"), (34 * WEEK + 2, "c"), (35 * WEEK, "d")]
+    assert week_34_pick(taken) == "c"
+    assert week_34_pick([(34 * WEEK - 2, "early"), (34 * WEEK + 2, "late")]) == "early"
+    assert week_34_pick([(31 * WEEK, "x"), (36 * WEEK, "y")]) is None
+    assert counts_as_measure([1] * 8 + [None] * 2) and not counts_as_measure(SEVEN)
 
 
 TODAY = date(2027, 1, 20)

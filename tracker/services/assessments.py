@@ -1,4 +1,4 @@
-"""Pain and disability check-ins: VAS, ODI, where it hurts; leg weakness alerts her PT."""
+"""Pain and disability check-ins: VAS, ODI, where it hurts; a red flag opens a safety hold."""
 
 import datetime as dt
 
@@ -8,7 +8,17 @@ from django.db import transaction
 from ..gestation import gestational_age
 from ..models import Alert, Assessment, PregnancyProfile
 from ..safety import hold_signs
-from ..scoring import LOCATIONS, ODI_SECTIONS, SYMPTOMS, is_urgent, odi_percent
+from ..scoring import (
+    FOLLOW_UP_TARGET_DAYS,
+    LOCATIONS,
+    ODI_MIN_ANSWERED,
+    ODI_SECTIONS,
+    SYMPTOMS,
+    is_urgent,
+    nearer_to_week_34,
+    odi_answered,
+    odi_percent,
+)
 from .safety import hold_open
 
 ERR_NO_PREGNANCY = "Tell us your due date first."
@@ -20,10 +30,22 @@ FOLLOW_UP_WEEK = 34
 BASELINE_WEEK = 16
 
 
-def assessment_kind(*, existing_kinds: set[str], week: int) -> str:
+def assessment_kind(
+    *,
+    existing_kinds: set[str],
+    ga_days: int,
+    answered: int,
+    follow_up_days: int | None = None,
+) -> str:
+    """What a new check-in is (SAFETY.md section 6). Only one with >= 8 ODI sections answered
+    is a baseline (the first such) or the week-34 measure: the one nearest to 34+0 within
+    33+0 to 35+6 (`follow_up_days`: gestational days of the current week-34 measure, if any;
+    a nearer one takes its place). Anything else is a weekly check-in."""
+    if answered < ODI_MIN_ANSWERED:
+        return Assessment.Kind.CHECK_IN
     if Assessment.Kind.BASELINE not in existing_kinds:
         return Assessment.Kind.BASELINE
-    if week >= FOLLOW_UP_WEEK and Assessment.Kind.FOLLOW_UP not in existing_kinds:
+    if nearer_to_week_34(ga_days, follow_up_days):
         return Assessment.Kind.FOLLOW_UP
     return Assessment.Kind.CHECK_IN
 
@@ -72,11 +94,29 @@ def assessment_record(
     )
     if problems:
         raise ValidationError(problems)
-    week = gestational_age(profile.due_date, today).weeks
-    kinds = set(Assessment.objects.filter(client=client).values_list("kind", flat=True))
+    ga = gestational_age(profile.due_date, today)
+    week = ga.weeks
+    earlier = list(Assessment.objects.filter(client=client).values_list("pk", "kind", "taken_on"))
+    follow_ups = [(pk, day) for pk, kind, day in earlier if kind == Assessment.Kind.FOLLOW_UP]
+    follow_up_days = min(
+        (gestational_age(profile.due_date, day).total_days for _, day in follow_ups),
+        key=lambda days: abs(days - FOLLOW_UP_TARGET_DAYS),
+        default=None,
+    )
+    kind = assessment_kind(
+        existing_kinds={k for _, k, _ in earlier},
+        ga_days=ga.total_days,
+        answered=odi_answered(odi_answers),
+        follow_up_days=follow_up_days,
+    )
+    if kind == Assessment.Kind.FOLLOW_UP and follow_ups:
+        # A check-in nearer to 34+0 becomes the week-34 measure; the earlier one is a check-in.
+        Assessment.objects.filter(pk__in=[pk for pk, _ in follow_ups]).update(
+            kind=Assessment.Kind.CHECK_IN
+        )
     assessment = Assessment.objects.create(
         client=client,
-        kind=assessment_kind(existing_kinds=kinds, week=week),
+        kind=kind,
         taken_on=today,
         gestational_week=max(week, 0),
         vas_low_back_mm=vas_low_back_mm,
@@ -89,8 +129,8 @@ def assessment_record(
     )
     # A red flag opens a safety hold and alerts her PT, in any state (SAFETY.md section 2).
     signs = hold_signs(assessment.symptoms)
-    kind = Alert.Kind.LEG_WEAKNESS if signs == ["weakness"] else Alert.Kind.RED_FLAG
+    alert_kind = Alert.Kind.LEG_WEAKNESS if signs == ["weakness"] else Alert.Kind.RED_FLAG
     assessment.hold = hold_open(
-        client=client, signs=signs, by=client, alert_kind=kind, assessment=assessment
+        client=client, signs=signs, by=client, alert_kind=alert_kind, assessment=assessment
     )
     return assessment

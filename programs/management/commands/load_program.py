@@ -6,15 +6,21 @@ from programs.loaders import ProgramFileError, program_load, read_program_file, 
 class Command(BaseCommand):
     help = (
         "Load a program file: the slug of a shipped program (e.g. aparicio2023) or a path. "
-        "Idempotent: an unchanged file changes nothing; a changed one becomes a new draft version."
+        "Idempotent: an unchanged file changes nothing; a changed one becomes a new draft version "
+        "(published at once with --publish)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("program", help="slug of a shipped program, or a file path")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish the loaded version if it is a draft (it becomes the current version)",
+        )
 
-    def handle(self, *args, program, **options):
+    def handle(self, *args, program, publish=False, **options):
         try:
-            result = program_load(read_program_file(resolve_program_file(program)))
+            result = program_load(read_program_file(resolve_program_file(program)), publish=publish)
         except ProgramFileError as exc:
             raise CommandError("\n".join(exc.messages)) from exc
         messages = {
