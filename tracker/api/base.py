@@ -1,5 +1,7 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.views import APIView
 
@@ -16,6 +18,17 @@ def api_errors(exc: DjangoValidationError) -> ApiValidationError:
             }
         )
     return ApiValidationError({"non_field_errors": exc.messages})
+
+
+def call_service(service, **kwargs):
+    """Call one service: its ValidationError answers 400 (messages next to the fields), its
+    PermissionDenied 403 with the service's reason as `detail`."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as exc:
+        raise api_errors(exc) from exc
+    except DjangoPermissionDenied as exc:
+        raise ApiPermissionDenied(" ".join(str(a) for a in exc.args) or None) from exc
 
 
 class ClientAPIView(APIView):

@@ -7,7 +7,16 @@ from programs.api import BlockSerializer
 from programs.safety import WARNING_SIGNS
 from users.timezones import is_valid_time_zone
 
-from ..models import Alert, Assessment, Notification, PTNote, ScheduledSession, SessionLog
+from ..models import (
+    Alert,
+    Assessment,
+    Notification,
+    PTNote,
+    SafetyItem,
+    ScheduledSession,
+    SessionLog,
+)
+from ..safety import STATES, TIER_ORDER
 from ..schedule import WEEKDAY_KEYS
 from ..scoring import LOCATIONS, SYMPTOMS
 
@@ -33,9 +42,6 @@ class ProfileSerializer(serializers.Serializer):
     due_date = serializers.DateField(required=False, allow_null=True)
     lmp_date = serializers.DateField(required=False, allow_null=True)
     time_zone = serializers.CharField(required=False, max_length=64)
-    birth_year = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1950, max_value=2020
-    )
     birth_date = serializers.DateField(read_only=True, allow_null=True)
     gestational_age = GestationalAgeSerializer(read_only=True, allow_null=True)
 
@@ -52,7 +58,12 @@ class ScreeningQuestionSerializer(serializers.Serializer):
 
 
 class ScreeningResultSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(choices=["cleared", "pending_clearance", "blocked"])
+    result = serializers.ChoiceField(
+        choices=["cleared", "pending_clearance", "blocked"],
+        help_text="From her open screen answers (answers are sticky: a later all-no screen "
+        "does not clear an earlier yes).",
+    )
+    state = serializers.ChoiceField(choices=STATES, help_text="Her program's derived state.")
     cleared_by_provider = serializers.BooleanField()
     submitted_at = serializers.DateTimeField()
     reasons = serializers.ListField(child=serializers.CharField())
@@ -180,6 +191,47 @@ class LogSerializer(serializers.ModelSerializer):
         return bool(log.warning_signs)
 
 
+class HoldSerializer(serializers.Serializer):
+    """What a warning sign or red flag did (SAFETY.md section 2): the hold, its message and
+    exactly who was told."""
+
+    hold = serializers.BooleanField(help_text="Always true: a safety hold is open.")
+    signs = serializers.ListField(child=serializers.CharField(), help_text="Sign keys.")
+    sign_labels = serializers.ListField(child=serializers.CharField())
+    tier = serializers.ChoiceField(choices=TIER_ORDER)
+    message = serializers.CharField(help_text="What to do now.")
+    told = serializers.CharField(help_text="Who was told: her PT by name, or nobody.")
+    pt = serializers.CharField(allow_null=True, help_text="The PT who was told, or null.")
+
+
+def hold_data(hold) -> dict | None:
+    if hold is None:
+        return None
+    from ..safety import sign_labels
+
+    return {
+        "hold": True,
+        "signs": list(hold.signs),
+        "sign_labels": sign_labels(hold.signs),
+        "tier": hold.tier,
+        "message": hold.message,
+        "told": hold.told,
+        "pt": str(hold.pt) if hold.pt else None,
+    }
+
+
+class LogResultSerializer(LogSerializer):
+    """A log just recorded: `safety` says what a warning sign did (null when no hold opened)."""
+
+    safety = serializers.SerializerMethodField()
+
+    class Meta(LogSerializer.Meta):
+        fields = [*LogSerializer.Meta.fields, "safety"]
+
+    def get_safety(self, log) -> HoldSerializer(allow_null=True):
+        return hold_data(getattr(log, "hold", None))
+
+
 class AssessmentRequestSerializer(serializers.Serializer):
     vas_low_back_mm = serializers.IntegerField(min_value=0, max_value=100)
     vas_sciatic_mm = serializers.IntegerField(min_value=0, max_value=100)
@@ -231,6 +283,25 @@ class AssessmentSerializer(serializers.ModelSerializer):
         from ..scoring import triage_messages
 
         return triage_messages(a.pain_locations, a.symptoms)
+
+
+@extend_schema_field({"type": "string", "enum": [k for k, _ in Assessment.Kind.choices]})
+class AssessmentKindField(serializers.ChoiceField):
+    """The check-in's kind, its enum written inline in the schema (a second component with
+    the same choices would collide with the Assessment's named enum)."""
+
+
+class AssessmentResultSerializer(AssessmentSerializer):
+    """A check-in just recorded: `safety` says what a red flag did (null when no hold opened)."""
+
+    kind = AssessmentKindField(choices=Assessment.Kind.choices, read_only=True)
+    safety = serializers.SerializerMethodField()
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = [*AssessmentSerializer.Meta.fields, "safety"]
+
+    def get_safety(self, a) -> HoldSerializer(allow_null=True):
+        return hold_data(getattr(a, "hold", None))
 
 
 class WeekAdherenceSerializer(serializers.Serializer):
@@ -299,10 +370,133 @@ class CaseloadRowSerializer(serializers.Serializer):
 
 class AlertSerializer(serializers.ModelSerializer):
     acknowledged_by = serializers.StringRelatedField()
+    signs = serializers.ListField(
+        child=serializers.CharField(), help_text="The sign or screen-answer keys that raised it."
+    )
+    sign_labels = serializers.SerializerMethodField()
+    told = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField()
+    log_id = serializers.IntegerField(source="session_log_id", read_only=True, allow_null=True)
+    assessment_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Alert
-        fields = ["id", "kind", "created_at", "acknowledged_by", "acknowledged_at"]
+        fields = [
+            "id", "kind", "created_at", "signs", "sign_labels", "told", "source", "log_id",
+            "assessment_id", "escalated_at", "acknowledged_by", "acknowledged_at",
+        ]  # fmt: skip
+
+    def get_sign_labels(self, alert) -> list[str]:
+        from ..safety import SIGN_LABELS
+
+        questions = {}
+        if alert.kind == Alert.Kind.SCREENING:
+            from ..models import ScreeningQuestion
+
+            questions = dict(
+                ScreeningQuestion.objects.filter(key__in=alert.signs).values_list("key", "text")
+            )
+        return [str(SIGN_LABELS.get(k) or questions.get(k) or k) for k in alert.signs]
+
+    def get_told(self, alert) -> str | None:
+        """The PT who was told (null: she had no PT, nobody was told)."""
+        return str(alert.pt) if alert.pt_id else None
+
+    def get_source(self, alert) -> str | None:
+        """The API path where her PT reads the log or check-in that raised it (the item is
+        the one with `log_id` or `assessment_id`); null for a screen answer."""
+        if alert.session_log_id:
+            return f"/api/v1/clients/{alert.client_id}/logs/"
+        if alert.assessment_id:
+            return f"/api/v1/clients/{alert.client_id}/assessments/"
+        return None
+
+
+# --- the safety loop (SAFETY.md) ---------------------------------------------------------
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class SafetyItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=SafetyItem.Kind.choices)
+    opened = serializers.DateTimeField()
+    question_key = serializers.CharField(allow_blank=True, help_text="A screen answer's key.")
+    question = serializers.CharField(allow_null=True, help_text="A screen answer's question.")
+    signs = serializers.ListField(child=serializers.CharField(), help_text="A hold's sign keys.")
+    sign_labels = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField(allow_blank=True)
+    needs_review = serializers.BooleanField()
+    closes_by = serializers.CharField(help_text="What closes it, in words.")
+    self_clearable = serializers.BooleanField(
+        help_text="May she record her own care provider's clearance for it?"
+    )
+
+
+class SafetyStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=STATES)
+    label = serializers.CharField()
+    next_step = serializers.CharField()
+    pt = serializers.CharField(allow_null=True, help_text="Her PT's name, or null.")
+    items = SafetyItemSerializer(many=True, help_text="Her open safety items, oldest first.")
+
+
+class ClearanceRequestSerializer(serializers.Serializer):
+    provider = serializers.CharField(max_length=200, help_text="The care provider's name or role.")
+    cleared_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ClearanceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = serializers.CharField()
+    cleared_on = serializers.DateField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    self_reported = serializers.BooleanField()
+    recorded_by = serializers.StringRelatedField()
+    recorded_at = serializers.DateTimeField()
+
+
+class ClearanceResultSerializer(serializers.Serializer):
+    clearance = ClearanceSerializer()
+    safety = SafetyStateSerializer()
+
+
+class SeenRequestSerializer(serializers.Serializer):
+    provider = serializers.CharField(max_length=200, help_text="The care provider's name or role.")
+    seen_on = serializers.DateField()
+
+
+class SeenResultSerializer(serializers.Serializer):
+    told = serializers.CharField(help_text="The PT who was told.")
+    provider = serializers.CharField()
+    seen_on = serializers.DateField()
+
+
+class PauseRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class PregnancyEndRequestSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=[("birth", "My baby was born"), ("ended", "My pregnancy has ended")]
+    )
+    date = serializers.DateField()
+    confirm = serializers.BooleanField(
+        required=False, default=False, help_text="Must be true: the “are you sure?” step."
+    )
+
+
+class ReviewRequestSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="A safety item id.")
+    note = serializers.CharField(max_length=2000)
+
+
+class ReviewResultSerializer(serializers.Serializer):
+    item = SafetyItemSerializer()
+    safety = SafetyStateSerializer()
 
 
 class NoteSerializer(serializers.ModelSerializer):

@@ -28,6 +28,12 @@ urlpatterns = [
         name="api_notification_read",
     ),
     path("me/export/", views.ExportView.as_view(), name="api_export"),
+    path("me/safety/", views.MeSafetyView.as_view(), name="api_safety"),
+    path("me/safety/seen/", views.MeSeenView.as_view(), name="api_safety_seen"),
+    path("me/clearance/", views.MeClearanceView.as_view(), name="api_clearance"),
+    path("me/enrolment/pause/", views.MePauseView.as_view(), name="api_enrolment_pause"),
+    path("me/enrolment/resume/", views.MeResumeView.as_view(), name="api_enrolment_resume"),
+    path("me/pregnancy/end/", views.MePregnancyEndView.as_view(), name="api_pregnancy_end"),
     path("clients/", views.ClientList.as_view(), name="api_clients"),
     path("clients/<int:client_id>/", views.ClientDetail.as_view(), name="api_client"),
     path(
@@ -47,4 +53,28 @@ urlpatterns = [
         name="api_client_alert_ack",
     ),
     path("clients/<int:client_id>/notes/", views.ClientNotes.as_view(), name="api_client_notes"),
+    path("clients/<int:client_id>/logs/", views.ClientLogs.as_view(), name="api_client_logs"),
+    path(
+        "clients/<int:client_id>/clearance/",
+        views.ClientClearanceView.as_view(),
+        name="api_client_clearance",
+    ),
+    path(
+        "clients/<int:client_id>/screening/review/",
+        views.ClientScreeningReviewView.as_view(),
+        name="api_client_screening_review",
+    ),
+    path(
+        "clients/<int:client_id>/pause/", views.ClientPauseView.as_view(), name="api_client_pause"
+    ),
+    path(
+        "clients/<int:client_id>/resume/",
+        views.ClientResumeView.as_view(),
+        name="api_client_resume",
+    ),
+    path(
+        "clients/<int:client_id>/pregnancy/reopen/",
+        views.ClientPregnancyReopenView.as_view(),
+        name="api_client_pregnancy_reopen",
+    ),
 ]

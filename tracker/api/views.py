@@ -2,10 +2,17 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max, Min
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,12 +22,33 @@ from programs.selectors import current_version_by_slug
 from .. import selectors, services
 from ..caseload import caseload, rows
 from ..gestation import gestational_age
-from ..models import Alert, AuditEvent, Notification, PTNote, ScreeningQuestion
-from ..safety import state_of
+from ..models import (
+    Alert,
+    AuditEvent,
+    Notification,
+    PTNote,
+    SafetyItem,
+    ScreeningQuestion,
+    SessionLog,
+)
+from ..safety import (
+    can_self_clear,
+    closes_by,
+    sign_labels,
+    state_of,
+)
 from ..schedule import back_to_back_warning
 from ..services import ExerciseInput, LogInput
 from . import serializers as s
-from .base import ClientAPIView, PTAPIView, api_errors
+from .base import ClientAPIView, PTAPIView, api_errors, call_service
+
+# Refusals, as documented in the schema.
+REFUSED_400 = OpenApiResponse(description="Refused: the reasons, next to the fields.")
+REFUSED_403 = OpenApiResponse(s.DetailSerializer, description="Not yours to do: `detail` says why.")
+NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found (or not yours).")
+# Under /clients/{client_id}/: JSON `detail` for a client who is not yours; an id that is not a
+# number matches no URL at all (the site's plain 404 page).
+NOT_YOUR_CLIENT = OpenApiResponse(description="Not one of your clients (or no such id).")
 
 # --- the client's own data --------------------------------------------------------------
 
@@ -35,7 +63,6 @@ def _profile_data(user) -> dict:
         "due_date": profile.due_date if profile else None,
         "lmp_date": profile.lmp_date if profile else None,
         "time_zone": user.time_zone,
-        "birth_year": profile.birth_year if profile else None,
         "birth_date": profile.birth_date if profile else None,
         "gestational_age": {"weeks": ga.weeks, "days": ga.days} if ga else None,
     }
@@ -57,7 +84,7 @@ class MeView(ClientAPIView):
         if "time_zone" in values:
             user.time_zone = values["time_zone"]
             user.save(update_fields=["time_zone"])
-        dates = {k: values[k] for k in ("due_date", "lmp_date", "birth_year") if k in values}
+        dates = {k: values[k] for k in ("due_date", "lmp_date") if k in values}
         if dates:
             profile = selectors.pregnancy_of(user)
             current = {
@@ -65,7 +92,6 @@ class MeView(ClientAPIView):
                 if "lmp_date" in dates and dates["lmp_date"]
                 else (profile.due_date if profile else None),
                 "lmp_date": None,
-                "birth_year": profile.birth_year if profile else None,
             }
             current.update(dates)
             if current.get("lmp_date"):
@@ -78,14 +104,24 @@ class MeView(ClientAPIView):
 
 
 def _screening_result(screening) -> dict | None:
+    """Her latest screen, judged by her open screen answers: answers are sticky, so a later
+    all-no screen does not hide an earlier yes that is still open."""
     if screening is None:
         return None
+    state = state_of(screening.client)
+    answers = [
+        i for i in state.items if i.kind in (SafetyItem.Kind.ABSOLUTE, SafetyItem.Kind.RELATIVE)
+    ]
+    kinds = {i.kind for i in answers}
     texts = dict(ScreeningQuestion.objects.values_list("key", "text"))
     return {
-        "result": screening.result,
+        "result": "blocked"
+        if SafetyItem.Kind.ABSOLUTE in kinds
+        else ("pending_clearance" if kinds else "cleared"),
+        "state": state.state,
         "cleared_by_provider": screening.clearances.exists(),
         "submitted_at": screening.submitted_at,
-        "reasons": [texts.get(k, k) for k in screening.positive_keys],
+        "reasons": [texts.get(i.question_key, i.question_key) for i in answers],
     }
 
 
@@ -123,7 +159,33 @@ class ScreeningView(ClientAPIView):
         )
 
 
+def _enrolment_summary(enrolment, client) -> dict:
+    span = enrolment.sessions.aggregate(first=Min("date"), last=Max("date"))
+    warning = back_to_back_warning(enrolment.weekdays)
+    return {
+        "status": state_of(client).state,
+        "program": enrolment.program_version.program.slug,
+        "version": enrolment.program_version.number,
+        "first_session": span["first"],
+        "last_session": span["last"],
+        "count": enrolment.sessions.count(),
+        "warnings": [warning] if warning else [],
+    }
+
+
 class EnrolmentView(ClientAPIView):
+    @extend_schema(
+        responses={200: s.EnrolmentSummarySerializer, 404: NOT_FOUND},
+        summary="Your enrolment: its derived state (`status`) and sessions",
+    )
+    def get(self, request):
+        enrolment = selectors.enrolment_of(request.user)
+        if enrolment is None:
+            raise Http404("You are not enrolled.")
+        return Response(
+            s.EnrolmentSummarySerializer(_enrolment_summary(enrolment, request.user)).data
+        )
+
     @extend_schema(
         request=s.EnrolmentRequestSerializer,
         responses={201: s.EnrolmentSummarySerializer, 400: None},
@@ -151,17 +213,7 @@ class EnrolmentView(ClientAPIView):
             )
         except DjangoValidationError as exc:
             raise api_errors(exc) from exc
-        span = enrolment.sessions.aggregate(first=Min("date"), last=Max("date"))
-        warning = back_to_back_warning(values["weekdays"])
-        summary = {
-            "status": state_of(request.user).state,
-            "program": enrolment.program_version.program.slug,
-            "version": enrolment.program_version.number,
-            "first_session": span["first"],
-            "last_session": span["last"],
-            "count": enrolment.sessions.count(),
-            "warnings": [warning] if warning else [],
-        }
+        summary = _enrolment_summary(enrolment, request.user)
         return Response(s.EnrolmentSummarySerializer(summary).data, status=status.HTTP_201_CREATED)
 
 
@@ -243,8 +295,9 @@ def _log_input(values) -> LogInput:
 class SessionLogCreate(ClientAPIView):
     @extend_schema(
         request=s.LogRequestSerializer,
-        responses={201: s.LogSerializer, 400: None},
-        summary="Log a scheduled session (any warning sign gives stop: true)",
+        responses={201: s.LogResultSerializer, 400: None},
+        summary="Log a scheduled session (a warning sign gives stop: true and `safety`: the hold "
+        "and who was told)",
     )
     def post(self, request, session_id):
         session = selectors.session_for_client(client=request.user, session_id=session_id)
@@ -262,13 +315,13 @@ class SessionLogCreate(ClientAPIView):
             )
         except DjangoValidationError as exc:
             raise api_errors(exc) from exc
-        return Response(s.LogSerializer(log).data, status=status.HTTP_201_CREATED)
+        return Response(s.LogResultSerializer(log).data, status=status.HTTP_201_CREATED)
 
 
 class ExtraLogCreate(SessionLogCreate):
     @extend_schema(
         request=s.LogRequestSerializer,
-        responses={201: s.LogSerializer, 400: None},
+        responses={201: s.LogResultSerializer, 400: None},
         summary="Log an extra session that was not scheduled",
     )
     def post(self, request):
@@ -284,8 +337,9 @@ class AssessmentListCreate(ClientAPIView):
 
     @extend_schema(
         request=s.AssessmentRequestSerializer,
-        responses={201: s.AssessmentSerializer, 400: None},
-        summary="Record a pain and disability check-in",
+        responses={201: s.AssessmentResultSerializer, 400: None},
+        summary="Record a pain and disability check-in (a red flag gives `safety`: the hold and "
+        "who was told)",
     )
     def post(self, request):
         data = s.AssessmentRequestSerializer(data=request.data)
@@ -298,7 +352,9 @@ class AssessmentListCreate(ClientAPIView):
             )
         except DjangoValidationError as exc:
             raise api_errors(exc) from exc
-        return Response(s.AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.AssessmentResultSerializer(assessment).data, status=status.HTTP_201_CREATED
+        )
 
 
 def _progress_data(user) -> dict:
@@ -451,8 +507,20 @@ class ClientAlerts(PTAPIView):
     def get(self, request, client_id):
         client = self.client()
         _audit(request, client, "alerts")
-        alerts = Alert.objects.filter(client=client).select_related("acknowledged_by")
+        alerts = Alert.objects.filter(client=client).select_related("acknowledged_by", "pt")
         return Response(s.AlertSerializer(alerts, many=True).data)
+
+
+class ClientLogs(PTAPIView):
+    @extend_schema(
+        responses={200: s.LogSerializer(many=True), 404: NOT_YOUR_CLIENT},
+        summary="A linked client's session logs, newest first (an alert's `log_id` is here)",
+    )
+    def get(self, request, client_id):
+        client = self.client()
+        _audit(request, client, "logs")
+        logs = SessionLog.objects.filter(client=client).order_by("-performed_on", "-pk")
+        return Response(s.LogSerializer(logs, many=True).data)
 
 
 class ClientAlertAcknowledge(PTAPIView):
@@ -496,3 +564,299 @@ class ClientNotes(PTAPIView):
         except DjangoValidationError as exc:
             raise api_errors(exc) from exc
         return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+# --- the safety loop (SAFETY.md): her state, clearance, pause, end of pregnancy --------------
+
+
+def _item_data(item, *, texts: dict, has_pt: bool) -> dict:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "opened": item.opened_at,
+        "question_key": item.question_key,
+        "question": texts.get(item.question_key) if item.question_key else None,
+        "signs": list(item.signs or []),
+        "sign_labels": sign_labels(item.signs or []),
+        "reason": item.reason,
+        "needs_review": item.needs_review,
+        "closes_by": closes_by(item),
+        "self_clearable": can_self_clear(item, has_pt=has_pt),
+    }
+
+
+def _question_texts(items) -> dict:
+    keys = [i.question_key for i in items if i.question_key]
+    if not keys:
+        return {}
+    return dict(ScreeningQuestion.objects.filter(key__in=keys).values_list("key", "text"))
+
+
+def _safety_data(client) -> dict:
+    """Her derived state (`tracker.safety.state_of`), her open items and what to do next."""
+    state = state_of(client)
+    texts = _question_texts(state.items)
+    has_pt = state.pt is not None
+    return {
+        "state": state.state,
+        "label": state.label,
+        "next_step": state.next_step,
+        "pt": str(state.pt) if has_pt else None,
+        "items": [_item_data(i, texts=texts, has_pt=has_pt) for i in state.items],
+    }
+
+
+def _state_response(client, code=status.HTTP_200_OK) -> Response:
+    return Response(s.SafetyStateSerializer(_safety_data(client)).data, status=code)
+
+
+def _clearance_response(clearance, client) -> Response:
+    data = {"clearance": clearance, "safety": _safety_data(client)}
+    return Response(s.ClearanceResultSerializer(data).data, status=status.HTTP_201_CREATED)
+
+
+class MeSafetyView(ClientAPIView):
+    @extend_schema(
+        responses={200: s.SafetyStateSerializer, 404: NOT_FOUND},
+        summary="Your program's safety state, your open safety items and what to do next",
+    )
+    def get(self, request):
+        return _state_response(request.user)
+
+
+class MeClearanceView(ClientAPIView):
+    @extend_schema(
+        request=s.ClearanceRequestSerializer,
+        responses={
+            201: s.ClearanceResultSerializer,
+            400: REFUSED_400,
+            403: REFUSED_403,
+            404: NOT_FOUND,
+        },
+        summary="Record your own care provider's clearance (self-reported; only without a PT, "
+        "never for an absolute answer)",
+    )
+    def post(self, request):
+        data = s.ClearanceRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        clearance = call_service(
+            services.clearance_record,
+            client=request.user,
+            recorded_by=request.user,
+            provider=values["provider"],
+            note=values["note"],
+            cleared_on=values["cleared_on"],
+            today=selectors.local_today(request.user),
+        )
+        return _clearance_response(clearance, request.user)
+
+
+class MeSeenView(ClientAPIView):
+    @extend_schema(
+        request=s.SeenRequestSerializer,
+        responses={201: s.SeenResultSerializer, 400: REFUSED_400, 404: NOT_FOUND},
+        summary="Tell your PT you have been seen by your care provider",
+    )
+    def post(self, request):
+        data = s.SeenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        notice = call_service(
+            services.seen_tell_pt,
+            client=request.user,
+            provider=values["provider"],
+            seen_on=values["seen_on"],
+            today=selectors.local_today(request.user),
+        )
+        result = {
+            "told": str(notice.recipient),
+            "provider": values["provider"].strip(),
+            "seen_on": values["seen_on"],
+        }
+        return Response(s.SeenResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class MePauseView(ClientAPIView):
+    @extend_schema(
+        request=s.PauseRequestSerializer,
+        responses={200: s.SafetyStateSerializer, 400: REFUSED_400, 404: NOT_FOUND},
+        summary="Pause your program (holiday, illness): later sessions and reminders stop",
+    )
+    def post(self, request):
+        data = s.PauseRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        call_service(
+            services.pause_open,
+            client=request.user,
+            by=request.user,
+            reason=data.validated_data["reason"],
+            today=selectors.local_today(request.user),
+        )
+        return _state_response(request.user)
+
+
+class MeResumeView(ClientAPIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.SafetyStateSerializer,
+            400: REFUSED_400,
+            403: REFUSED_403,
+            404: NOT_FOUND,
+        },
+        summary="Resume your paused program (403 when the pause or a hold is not yours to lift)",
+    )
+    def post(self, request):
+        # The service refuses (403) a pause or a hold that is not hers to lift.
+        call_service(
+            services.pause_lift,
+            client=request.user,
+            by=request.user,
+            today=selectors.local_today(request.user),
+        )
+        return _state_response(request.user)
+
+
+class MePregnancyEndView(ClientAPIView):
+    @extend_schema(
+        request=s.PregnancyEndRequestSerializer,
+        responses={201: s.SafetyStateSerializer, 400: REFUSED_400, 404: NOT_FOUND},
+        summary="“My baby was born” or “my pregnancy has ended” (confirm: true): every later "
+        "session and reminder stops",
+    )
+    def post(self, request):
+        data = s.PregnancyEndRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            call_service(
+                services.pregnancy_end,
+                client=request.user,
+                outcome=values["outcome"],
+                on=values["date"],
+                confirm=values["confirm"],
+                by=request.user,
+                today=selectors.local_today(request.user),
+            )
+        except ApiValidationError as exc:
+            # The birth's date is `birth_date` in the service, `date` here.
+            if isinstance(exc.detail, dict) and "birth_date" in exc.detail:
+                exc.detail["date"] = exc.detail.pop("birth_date")
+            raise
+        return _state_response(request.user, status.HTTP_201_CREATED)
+
+
+# --- her PT's safety actions -------------------------------------------------------------
+
+
+class ClientClearanceView(PTAPIView):
+    @extend_schema(
+        request=s.ClearanceRequestSerializer,
+        responses={
+            201: s.ClearanceResultSerializer,
+            400: REFUSED_400,
+            403: REFUSED_403,
+            404: NOT_YOUR_CLIENT,
+        },
+        summary="Record her care provider's clearance: closes her screen answers and holds",
+    )
+    def post(self, request, client_id):
+        client = self.client()
+        data = s.ClearanceRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        clearance = call_service(
+            services.pt_record_clearance,
+            client=client,
+            by=request.user,
+            provider=values["provider"],
+            note=values["note"],
+            cleared_on=values["cleared_on"],
+            today=selectors.local_today(client),
+        )
+        return _clearance_response(clearance, client)
+
+
+class ClientScreeningReviewView(PTAPIView):
+    @extend_schema(
+        request=s.ReviewRequestSerializer,
+        responses={
+            200: s.ReviewResultSerializer,
+            400: REFUSED_400,
+            403: REFUSED_403,
+            404: NOT_YOUR_CLIENT,
+        },
+        summary="Review a screen answer with a note: closes an open relative answer, or clears "
+        "an answer's review flag",
+    )
+    def post(self, request, client_id):
+        client = self.client()
+        data = s.ReviewRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        item = get_object_or_404(SafetyItem, pk=values["item"], client=client)
+        item = call_service(
+            services.item_review,
+            item=item,
+            by=request.user,
+            note=values["note"],
+            today=selectors.local_today(client),
+        )
+        state = state_of(client)
+        result = {
+            "item": _item_data(item, texts=_question_texts([item]), has_pt=state.pt is not None),
+            "safety": _safety_data(client),
+        }
+        return Response(s.ReviewResultSerializer(result).data)
+
+
+class ClientPauseView(PTAPIView):
+    @extend_schema(
+        request=s.PauseRequestSerializer,
+        responses={200: s.SafetyStateSerializer, 400: REFUSED_400, 404: NOT_YOUR_CLIENT},
+        summary="Pause her program: only you (or an admin) can then resume it",
+    )
+    def post(self, request, client_id):
+        client = self.client()
+        data = s.PauseRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        call_service(
+            services.pt_pause,
+            client=client,
+            by=request.user,
+            reason=data.validated_data["reason"],
+            today=selectors.local_today(client),
+        )
+        return _state_response(client)
+
+
+class ClientResumeView(PTAPIView):
+    @extend_schema(
+        request=None,
+        responses={200: s.SafetyStateSerializer, 400: REFUSED_400, 404: NOT_YOUR_CLIENT},
+        summary="Resume her paused program (a hold needs a clearance instead)",
+    )
+    def post(self, request, client_id):
+        client = self.client()
+        call_service(
+            services.pt_resume, client=client, by=request.user, today=selectors.local_today(client)
+        )
+        return _state_response(client)
+
+
+class ClientPregnancyReopenView(PTAPIView):
+    @extend_schema(
+        request=None,
+        responses={200: s.SafetyStateSerializer, 400: REFUSED_400, 404: NOT_YOUR_CLIENT},
+        summary="Undo “my pregnancy has ended” recorded by mistake: her program goes on",
+    )
+    def post(self, request, client_id):
+        client = self.client()
+        call_service(
+            services.pregnancy_reopen,
+            client=client,
+            by=request.user,
+            today=selectors.local_today(client),
+        )
+        return _state_response(client)
