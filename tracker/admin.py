@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -20,13 +21,14 @@ from .models import (
     PlanChange,
     PregnancyProfile,
     PTNote,
+    SafetyItem,
     ScheduledSession,
     Screening,
     ScreeningQuestion,
     SessionLog,
     SessionLogRevision,
 )
-from .safety import state_of
+from .safety import sign_labels, state_of
 from .selectors import local_today
 
 
@@ -70,11 +72,96 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _refusal(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
 @admin.register(PregnancyProfile)
 class PregnancyProfileAdmin(ReadOnlyAdmin):
-    list_display = ["client", "due_date", "birth_date"]
+    list_display = ["client", "due_date", "birth_date", "ended_on"]
+    list_filter = [("ended_on", admin.EmptyFieldListFilter)]
     search_fields = ["client__email", "client__full_name"]
     list_select_related = ["client"]
+    actions = ["undo_ended"]
+
+    @admin.action(description=_("Undo “pregnancy ended” (recorded by mistake)"))
+    def undo_ended(self, request, queryset):
+        """Through the service (SAFETY.md section 5): her program goes on, recorded in her
+        plan history and the audit log."""
+        done = 0
+        for profile in queryset.select_related("client"):
+            try:
+                services.pregnancy_reopen(
+                    client=profile.client, by=request.user, today=local_today(profile.client)
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{profile.client}: {_refusal(exc)}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request, _("%(n)d pregnancy(ies) reopened.") % {"n": done}, messages.SUCCESS
+            )
+
+
+@admin.register(SafetyItem)
+class SafetyItemAdmin(ReadOnlyAdmin):
+    """Her open and closed safety items (SAFETY.md section 1). Opened and closed only by the
+    safety service: read-only here, with the review action."""
+
+    list_display = [
+        "opened_at",
+        "client",
+        "kind",
+        "state",
+        "what",
+        "needs_review",
+        "closed_how",
+        "closed_at",
+    ]
+    list_filter = [
+        ("closed_at", admin.EmptyFieldListFilter),
+        "kind",
+        "needs_review",
+        "closed_how",
+        "opened_with_pt",
+    ]
+    search_fields = ["client__email", "client__full_name", "question_key"]
+    list_select_related = ["client"]
+    actions = ["mark_reviewed"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        return _("open") if obj.closed_at is None else _("closed")
+
+    @admin.display(description=_("sign or question"))
+    def what(self, obj):
+        return ", ".join(sign_labels(obj.signs)) or obj.question_key or obj.reason
+
+    @admin.action(description=_("Mark reviewed (open relative answers, items flagged for review)"))
+    def mark_reviewed(self, request, queryset):
+        done = 0
+        note = f"Reviewed in the admin by {request.user}"
+        for item in queryset.select_related("client"):
+            try:
+                services.item_review(
+                    item=item, by=request.user, note=note, today=local_today(item.client)
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(
+                    request, f"{item.client} (#{item.pk}): {_refusal(exc)}", messages.ERROR
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request, _("%(n)d item(s) marked reviewed.") % {"n": done}, messages.SUCCESS
+            )
 
 
 @admin.register(Screening)
@@ -87,10 +174,27 @@ class ScreeningAdmin(ReadOnlyAdmin):
 
 @admin.register(Clearance)
 class ClearanceAdmin(admin.ModelAdmin):
-    list_display = ["client", "provider", "recorded_by", "recorded_at"]
+    list_display = [
+        "client",
+        "provider",
+        "cleared_on",
+        "self_reported",
+        "recorded_by",
+        "recorded_at",
+    ]
+    list_filter = ["self_reported"]
     search_fields = ["client__email", "client__full_name", "provider"]
-    readonly_fields = ["recorded_by", "recorded_at", "screening"]
-    fields = ["client", "provider", "note", "screening", "recorded_by", "recorded_at"]
+    readonly_fields = ["self_reported", "recorded_by", "recorded_at", "screening"]
+    fields = [
+        "client",
+        "provider",
+        "cleared_on",
+        "note",
+        "self_reported",
+        "screening",
+        "recorded_by",
+        "recorded_at",
+    ]
     autocomplete_fields = ["client"]
     list_select_related = ["client", "recorded_by"]
 
@@ -98,9 +202,8 @@ class ClearanceAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        # Through the service, so the enrolment starts (or resumes) like it does for a PT.
-        from django.core.exceptions import ValidationError
-
+        # Through the service: it closes her open items and resumes her sessions, as it does
+        # for a PT.
         try:
             created = services.clearance_record(
                 client=obj.client,
@@ -108,9 +211,10 @@ class ClearanceAdmin(admin.ModelAdmin):
                 provider=obj.provider,
                 note=obj.note,
                 today=local_today(obj.client),
+                cleared_on=obj.cleared_on,
             )
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        except (ValidationError, PermissionDenied) as exc:
+            self.message_user(request, _refusal(exc), messages.ERROR)
             return
         obj.pk = created.pk
 
@@ -194,10 +298,27 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "client", "kind", "acknowledged_by", "acknowledged_at"]
-    list_filter = ["kind", ("acknowledged_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "created_at",
+        "client",
+        "kind",
+        "signs_in_words",
+        "pt",
+        "acknowledged_by",
+        "acknowledged_at",
+        "escalated_at",
+    ]
+    list_filter = [
+        "kind",
+        ("acknowledged_at", admin.EmptyFieldListFilter),
+        ("escalated_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["client__email", "client__full_name"]
-    list_select_related = ["client", "acknowledged_by"]
+    list_select_related = ["client", "acknowledged_by", "pt"]
+
+    @admin.display(description=_("signs"))
+    def signs_in_words(self, obj):
+        return ", ".join(sign_labels(obj.signs))
 
 
 @admin.register(PTNote)

@@ -2,7 +2,7 @@
 number of queries does not depend on how many clients, sessions or logs there are."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Case,
@@ -26,6 +26,7 @@ from users.selectors import linked_clients
 
 from .gestation import TERM_DAYS, gestational_age
 from .models import Alert, Assessment, SafetyItem, ScheduledSession, SessionLog
+from .safety import sign_labels
 
 SORTS = {
     "alerts": ("-open_alerts", "-pending", "full_name"),
@@ -155,10 +156,24 @@ class CaseloadRow:
     odi_change: float | None
     open_alerts: int
     pending: bool
+    alert_signs: list[str] = field(default_factory=list)  # the signs of her open alerts
 
 
-def rows(clients, today: dt.date) -> list[CaseloadRow]:
-    """Shape a page of annotated clients for the template (no queries)."""
+def open_alert_signs(clients) -> dict[int, list[str]]:
+    """The signs (in words) of each client's unacknowledged alerts: one query for a page."""
+    found: dict[int, list[str]] = {}
+    for alert in Alert.objects.filter(
+        client__in=list(clients), acknowledged_at__isnull=True
+    ).order_by("-created_at", "-pk"):
+        words = sign_labels(alert.signs) or [str(alert.get_kind_display())]
+        known = found.setdefault(alert.client_id, [])
+        known.extend(w for w in words if w not in known)
+    return found
+
+
+def rows(clients, today: dt.date, signs: dict | None = None) -> list[CaseloadRow]:
+    """Shape a page of annotated clients for the template (no queries); `signs` from
+    `open_alert_signs`."""
     out = []
     for c in clients:
         profile = getattr(c, "pregnancy", None)
@@ -183,6 +198,7 @@ def rows(clients, today: dt.date) -> list[CaseloadRow]:
                 odi_change=diff(c.odi, c.base_odi),
                 open_alerts=c.open_alerts,
                 pending=bool(c.pending),
+                alert_signs=(signs or {}).get(c.pk, []),
             )
         )
     return out

@@ -17,9 +17,21 @@ from django.utils import timezone
 
 from tests.clock import MONDAY_BEFORE_EIGHT, WEDNESDAY_MORNING, pin
 from tests.conftest import succeeded, wait_for
-from tests.factories import ClientFactory, PTFactory, build_program_version, enrolled_client
+from tests.factories import (
+    AdminFactory,
+    ClientFactory,
+    PTFactory,
+    build_program_version,
+    enrolled_client,
+)
 from tracker import services
-from tracker.models import Delivery, NotificationSettings, ReminderKind
+from tracker.models import (
+    Delivery,
+    NotificationSettings,
+    PregnancyProfile,
+    ReminderKind,
+    Screening,
+)
 from tracker.reminders.delivery import claim
 from tracker.reminders.dispatch import reminders_dispatch
 from tracker.reminders.timing import local_datetime, to_utc, upcoming_due
@@ -112,8 +124,19 @@ def test_each_kind_is_delivered_once(setup):
     upcoming = ClientFactory(time_zone="Europe/Madrid")
     enrolled_client(today=local_today(upcoming), client=upcoming, version=setup, pt=pt)
     session_soon(upcoming, 45)
+    # The 26-week re-screen: she reaches 25+4 today (asked at 09:00 her time).
+    rescreen = ClientFactory(time_zone="Europe/Madrid")
+    enrolled_client(today=today, client=rescreen, version=setup, week=25)
+    PregnancyProfile.objects.filter(client=rescreen).update(
+        due_date=today + dt.timedelta(days=280 - (7 * 25 + 4))
+    )
+    # Her whole screen was weeks ago (one answered from 25+4 on would count as the re-screen).
+    Screening.objects.filter(client=rescreen).update(
+        submitted_at=timezone.now() - dt.timedelta(weeks=6)
+    )
+    admin = AdminFactory(time_zone="Europe/Madrid")
     # The PT alert goes out from on_commit, through the worker.
-    services.alert_raise(client=missed, kind="warning_sign")
+    alert = services.alert_raise(client=missed, kind="warning_sign")
     wait_for(lambda: sent(ReminderKind.PT_ALERT).exists())
 
     # Dispatcher passes: now (the session reminder), the next morning of the missed session,
@@ -126,6 +149,8 @@ def test_each_kind_is_delivered_once(setup):
     reminders_dispatch(now=to_utc(local_datetime(today, dt.time(9, 1), "Europe/Madrid")))
     monday = today - dt.timedelta(days=today.weekday())
     reminders_dispatch(now=to_utc(local_datetime(monday, dt.time(8, 1), "Europe/Madrid")))
+    # 24 hours later her PT has not acknowledged the alert: the admins hear of it.
+    reminders_dispatch(now=alert.created_at + dt.timedelta(hours=24, minutes=1))
 
     kinds = set(ReminderKind.values)
     try:
@@ -143,6 +168,7 @@ def test_each_kind_is_delivered_once(setup):
         assert matching, delivery
     pt_mail = emails_to(pt)
     assert len(urgent_emails_to(pt)) == 1
+    assert len(urgent_emails_to(admin)) == 1
     assert sum("weekly" in m.subject for m in pt_mail) == 1
     # Nothing was sent twice.
     keys = [(d.recipient_id, d.kind, d.object_key) for d in sent()]
@@ -265,3 +291,34 @@ def test_with_redis_down_logging_works_and_the_pt_alert_goes_out_when_it_is_back
     wait_for(lambda: sent(ReminderKind.PT_ALERT).exists())
     wait_for(lambda: not Delivery.objects.filter(status__in=["pending", "claimed"]).exists())
     assert len(urgent_emails_to(pt)) == 1
+
+
+def test_a_hold_placed_after_a_reminder_was_queued_stops_it_on_the_worker(setup, monkeypatch):
+    """SAFETY.md section 1: the delivery task re-checks her state before sending."""
+    user = ClientFactory(time_zone="Europe/Madrid")  # no PT: no alert e-mail either
+    enrolled_client(today=local_today(user), client=user, version=setup)
+    NotificationSettings.objects.create(user=user, session_missed=False, assessment_due=False)
+    session_soon(user, 30)  # 60 minute lead: due half an hour ago
+
+    def enqueue_in_two_seconds(delivery_id):
+        # The task waits in the broker while the hold is placed (a worker busy elsewhere).
+        deliver.apply_async(args=[delivery_id], countdown=2, retry=False)
+        return True
+
+    monkeypatch.setattr("tracker.tasks.enqueue_delivery", enqueue_in_two_seconds)
+    reminders_dispatch(now=timezone.now())
+    row = Delivery.objects.get(recipient=user, kind=ReminderKind.SESSION_UPCOMING)
+    assert row.status == "pending" and row.enqueued_at is not None
+
+    result = services.hold_open(
+        client=user, signs=["vaginal_bleeding"], by=user, alert_kind="warning_sign"
+    )
+    assert result.pt is None
+    row.refresh_from_db()
+    assert row.status == "pending"  # still queued when the hold opened
+
+    wait_for(lambda: Delivery.objects.get(pk=row.pk).status == "skipped")
+    row.refresh_from_db()
+    assert row.skip_reason == "the program is not active (held)"
+    assert row.attempts == 1
+    assert not emails_to(user) and not mail.outbox

@@ -129,6 +129,27 @@ def relevance_problem(delivery: Delivery, now: dt.datetime) -> str | None:
         alert = Alert.objects.filter(pk=_object_id(delivery)).first()
         if alert is None:
             return "the alert no longer exists"
+    if kind == ReminderKind.ADMIN_ESCALATION:
+        if not user.is_staff:
+            return "the recipient is no longer an admin"
+        alert = Alert.objects.filter(pk=_object_id(delivery)).first()
+        if alert is None:
+            return "the alert no longer exists"
+        if alert.acknowledged_at is not None:
+            return "the alert was acknowledged"
+    if kind == ReminderKind.RESCREEN_DUE:
+        from ..safety import after_program, rescreen_answered, state_of
+        from ..selectors import local_today
+
+        if not Enrolment.objects.filter(client=user).exists():
+            return "she is not enrolled"
+        state = state_of(user)
+        if state.profile is None or state.finished:
+            return f"the pregnancy is over ({state.state})"
+        if after_program(state.profile.due_date, local_today(user, now)):
+            return "the pregnancy is past 42+0"
+        if rescreen_answered(user, state.profile.due_date):
+            return "the re-screen was answered"
     return None
 
 
@@ -175,21 +196,34 @@ def compose(delivery: Delivery) -> Message:
         url = base + reverse("tracker:assessment_new")
         title = "Your pain check-in is due"
     elif kind == ReminderKind.PT_ALERT:
-        alert = Alert.objects.select_related("client").get(pk=_object_id(delivery))
-        context["alert"] = alert
+        # No name and no health data (SAFETY.md section 2): the app names the client and sign.
+        alert = Alert.objects.get(pk=_object_id(delivery))
         url = base + reverse("tracker:pt_client", args=[alert.client_id])
-        title = f"Urgent: {alert.client} needs your attention"
+        title = "Urgent alert about a client"
         urgent = True
+    elif kind == ReminderKind.ADMIN_ESCALATION:
+        alert = Alert.objects.get(pk=_object_id(delivery))
+        url = base + reverse("admin:tracker_alert_change", args=[alert.pk])
+        title = "Urgent alert not acknowledged for 24 hours"
+        urgent = True
+    elif kind == ReminderKind.RESCREEN_DUE:
+        url = base + reverse("home")  # home asks the re-screen questions from 25+4
+        title = "Your 26-week safety questions are due"
     else:  # PT_DIGEST
         from ..caseload import caseload, rows
 
         today = timezone.localtime(delivery.due_at, _zone(user.time_zone)).date()
         caseload_rows = rows(caseload(pt=user, today=today, sort="alerts"), today)
+        # Counts only: the e-mail names no client (SAFETY.md section 2); the app shows who.
         context["rows"] = [r for r in caseload_rows if r.open_alerts or r.pending or r.below]
         context["total"] = len(caseload_rows)
+        context["n_alerts"] = sum(1 for r in caseload_rows if r.open_alerts)
+        context["n_pending"] = sum(1 for r in caseload_rows if r.pending)
+        context["n_below"] = sum(1 for r in caseload_rows if r.below)
         title = "Your weekly Prenafit digest"
     context["url"] = url
     context["title"] = title
+    context["always_on"] = kind in NotificationSettings.ALWAYS_ON
     with translation.override(user.language):
         text = render_to_string(f"tracker/email/{kind}.txt", context)
         html = render_to_string(f"tracker/email/{kind}.html", context)
@@ -205,16 +239,19 @@ def _zone(name):
 
 
 def _send_email(delivery: Delivery, message: Message) -> None:
-    token = unsubscribe_token(delivery.recipient_id, delivery.kind)
-    unsubscribe = _base_url() + reverse("tracker:unsubscribe", args=[token])
+    headers = {}
+    if delivery.kind not in NotificationSettings.ALWAYS_ON:  # safety messages cannot be stopped
+        token = unsubscribe_token(delivery.recipient_id, delivery.kind)
+        unsubscribe = _base_url() + reverse("tracker:unsubscribe", args=[token])
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text,
         to=[delivery.recipient.email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=headers,
     )
     email.attach_alternative(message.html, "text/html")
     email.send()
@@ -237,7 +274,8 @@ def delivery_send(delivery_id: int, now: dt.datetime | None = None) -> str:
     try:
         message = compose(delivery)
         prefs = _settings(delivery.recipient)
-        if delivery.kind != ReminderKind.PT_ALERT:  # alerts already have their in-app notice
+        # Alerts and escalations already have their in-app notice (naming the sign).
+        if delivery.kind not in (ReminderKind.PT_ALERT, ReminderKind.ADMIN_ESCALATION):
             with transaction.atomic():
                 Notification.objects.get_or_create(
                     delivery=delivery,
@@ -253,6 +291,8 @@ def delivery_send(delivery_id: int, now: dt.datetime | None = None) -> str:
             _send_email(delivery, message)
     except Exception as exc:
         failed = delivery.attempts >= MAX_ATTEMPTS
+        if delivery.kind == ReminderKind.PT_ALERT and not delivery.last_error:
+            _tell_admins_alert_failed(delivery, exc, now)  # at once, on the first failure
         Delivery.objects.filter(pk=delivery_id).update(
             status=Delivery.Status.FAILED if failed else Delivery.Status.PENDING,
             last_error=f"{type(exc).__name__}: {exc}"[:300],
@@ -271,6 +311,33 @@ def delivery_send(delivery_id: int, now: dt.datetime | None = None) -> str:
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )
     return "sent"
+
+
+def _tell_admins_alert_failed(delivery: Delivery, exc: Exception, now: dt.datetime) -> None:
+    """An urgent alert's e-mail to a PT failed: every admin sees it in the app at once
+    (once per delivery: only on its first failed attempt)."""
+    from .dispatch import admins
+
+    alert = Alert.objects.filter(pk=_object_id(delivery)).select_related("client").first()
+    about = alert.client if alert else None
+    url = reverse("admin:tracker_delivery_change", args=[delivery.pk])
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=admin,
+            about_client=about,
+            kind=Notification.Kind.DELIVERY_FAILED,
+            title=f"An urgent alert e-mail to PT {delivery.recipient} could not be sent"[:200],
+            body=(
+                f"The alert is about {about}. The e-mail failed ({type(exc).__name__}) and will "
+                "be retried; the PT may not know yet. Contact the PT."
+            ),
+            url=url,
+            urgent=True,
+            created_at=now,
+        )
+        for admin in admins()
+    )
+    logger.warning("urgent alert delivery %s failed: admins told", delivery.pk)
 
 
 def settings_for(user) -> NotificationSettings:

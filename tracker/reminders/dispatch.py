@@ -10,19 +10,24 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from users.models import User
 
 from ..models import (
+    Alert,
     Assessment,
     Delivery,
+    Notification,
     NotificationSettings,
     ReminderKind,
     ScheduledSession,
+    Screening,
 )
-from ..safety import active_clients_q, after_program
+from ..safety import active_clients_q, after_program, sign_labels
 from . import timing
 
 logger = logging.getLogger(__name__)
@@ -38,6 +43,8 @@ CLIENT_PROGRAM_KINDS = {
     ReminderKind.ASSESSMENT_DUE,
 }
 SKIP_SESSION_OVER = "the session had already started when the dispatcher ran"
+ESCALATE_AFTER = dt.timedelta(hours=24)  # an urgent alert her PT has not acknowledged
+RESCREEN_EVERY = dt.timedelta(days=7)  # the re-screen reminder, until she answers
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class DispatchResult:
     skipped: int = 0
     enqueued: int = 0
     enqueue_failed: int = 0
+    escalated: int = 0
 
 
 def _settings(user) -> NotificationSettings:
@@ -91,11 +99,14 @@ def _session_candidates(now: dt.datetime) -> Iterator[list[Candidate]]:
             date__range=(today - dt.timedelta(days=3), today + dt.timedelta(days=2)),
         )
         .filter(active_clients_q("client__"))  # SAFETY.md section 1: only an active program
-        .select_related("client__notification_settings", "enrolment")
+        .select_related("client__notification_settings", "client__pregnancy", "enrolment")
     )
     for batch in _batches(sessions):
         found = []
         for session in batch:
+            profile = getattr(session.client, "pregnancy", None)
+            if profile is not None and after_program(profile.due_date, session.date):
+                continue  # no reminder is ever sent after 42+0
             prefs = _settings(session.client)
             tz = session.enrolment.time_zone
             quiet = (prefs.quiet_start, prefs.quiet_end)
@@ -128,7 +139,9 @@ def _session_candidates(now: dt.datetime) -> Iterator[list[Candidate]]:
                     day=session.date, tz=tz, digest_time=prefs.digest_time,
                     quiet_start=quiet[0], quiet_end=quiet[1],
                 )  # fmt: skip
-                if _in_window(due, now):
+                sent_on = due.astimezone(timing.zone(tz)).date()
+                past_42 = profile is not None and after_program(profile.due_date, sent_on)
+                if _in_window(due, now) and not past_42:
                     found.append(
                         Candidate(
                             session.client_id,
@@ -220,10 +233,153 @@ def _pt_digest_candidates(now: dt.datetime) -> Iterator[list[Candidate]]:
         yield found
 
 
+def _rescreen_candidates(now: dt.datetime) -> Iterator[list[Candidate]]:
+    """The 26-week re-screen (SAFETY.md section 4): from 25+4 until she answers it, at 09:00
+    her time, once a week, while she is enrolled and her pregnancy is not over. Sent in any
+    state: answering it is what closes a re-screen-due hold."""
+    from ..gestation import date_at
+    from ..safety import RESCREEN_ASK_FROM
+
+    weeks, days = RESCREEN_ASK_FROM
+    ask_offset = dt.timedelta(days=280 - 7 * weeks - days)  # due date - ask date
+    clients = (
+        User.objects.filter(
+            enrolment__isnull=False,
+            pregnancy__birth_date__isnull=True,
+            pregnancy__ended_on__isnull=True,
+            # roughly past 25+4 and before 42+0 (the exact day is checked below, in her zone)
+            pregnancy__due_date__lte=now.date() + ask_offset + dt.timedelta(days=1),
+            pregnancy__due_date__gt=now.date() - dt.timedelta(weeks=2, days=1),
+        )
+        .select_related("pregnancy", "enrolment", "notification_settings")
+        .annotate(
+            last_rescreen=Max(
+                "screenings__submitted_at",
+                filter=Q(screenings__kind=Screening.Kind.RESCREEN),
+            )
+        )
+    )
+    for batch in _batches(clients):
+        found = []
+        for client in batch:
+            prefs = _settings(client)
+            tz = client.enrolment.time_zone
+            due_date = client.pregnancy.due_date
+            start = date_at(due_date, weeks) + dt.timedelta(days=days)
+            if client.last_rescreen is not None:
+                answered_on = timezone.localtime(client.last_rescreen, timing.zone(tz)).date()
+                if answered_on >= start:
+                    continue
+            local_today = timezone.localtime(now, timing.zone(tz)).date()
+            if local_today < start:
+                continue
+            day = start + RESCREEN_EVERY * ((local_today - start) // RESCREEN_EVERY)
+            if after_program(due_date, day):
+                continue
+            due = timing.check_in_due(
+                day=day, tz=tz, quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end
+            )
+            if _in_window(due, now):
+                found.append(
+                    Candidate(
+                        client.pk, ReminderKind.RESCREEN_DUE, f"rescreen:{day.isoformat()}", due, tz
+                    )
+                )
+        yield found
+
+
 def find_due(now: dt.datetime) -> Iterator[list[Candidate]]:
     yield from _session_candidates(now)
     yield from _assessment_candidates(now)
+    yield from _rescreen_candidates(now)
     yield from _pt_digest_candidates(now)
+
+
+# --- escalation of unacknowledged urgent alerts (SAFETY.md section 2) -------------------------
+
+
+def admins():
+    """Who hears of an urgent alert nobody acted on: every active staff account."""
+    return User.objects.filter(is_staff=True, is_active=True).order_by("pk")
+
+
+def escalation_due(now: dt.datetime):
+    """Alerts her PT was told of and has not acknowledged within 24 hours, not yet escalated."""
+    return (
+        Alert.objects.filter(
+            pt__isnull=False,
+            acknowledged_at__isnull=True,
+            escalated_at__isnull=True,
+            created_at__lte=now - ESCALATE_AFTER,
+        )
+        .select_related("client", "pt")
+        .order_by("pk")
+    )
+
+
+def _escalation_candidates(now: dt.datetime, staff: list) -> list[Candidate]:
+    return [
+        Candidate(
+            admin.pk,
+            ReminderKind.ADMIN_ESCALATION,
+            f"alert:{alert.pk}",
+            alert.created_at + ESCALATE_AFTER,
+            admin.time_zone,
+        )
+        for alert in escalation_due(now)
+        for admin in staff
+    ]
+
+
+def alerts_escalate(now: dt.datetime, stamp: dt.datetime) -> int:
+    """Escalate each overdue alert once: an in-app notice (naming the client and the sign,
+    behind log-in) and one e-mail delivery (no name, no health data) per admin, and the
+    alert's `escalated_at`. A conditional update makes the escalation happen once, however
+    many dispatchers run at the same moment."""
+    staff = list(admins())
+    if not staff:
+        return 0  # nobody to tell yet: the next pass tries again
+    escalated = 0
+    for alert in escalation_due(now):
+        with transaction.atomic():
+            won = Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
+            if not won:
+                continue
+            signs = ", ".join(sign_labels(alert.signs)) or alert.get_kind_display()
+            due = alert.created_at + ESCALATE_AFTER
+            url = reverse("admin:tracker_alert_change", args=[alert.pk])
+            for admin in staff:
+                Notification.objects.create(
+                    recipient=admin,
+                    about_client=alert.client,
+                    kind=Notification.Kind.ESCALATION,
+                    title=(f"Not acknowledged for 24 hours: {alert.client}, {signs}")[:200],
+                    body=(
+                        f"Her PT {alert.pt} was alerted on {alert.created_at:%d %b %Y %H:%M} "
+                        "UTC and has not acknowledged it. Contact the PT or the client."
+                    ),
+                    url=url,
+                    urgent=True,
+                    created_at=now,
+                )
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(
+                        recipient=admin,
+                        kind=ReminderKind.ADMIN_ESCALATION,
+                        object_key=f"alert:{alert.pk}",
+                        due_at=due,
+                        created_at=stamp,
+                    )
+                    for admin in staff
+                ],
+                ignore_conflicts=True,
+            )
+        escalated += 1
+        logger.info("dispatch: alert %s escalated to %s admin(s)", alert.pk, len(staff))
+    return escalated
 
 
 def _record(batch: list[Candidate], stamp: dt.datetime) -> int:
@@ -279,6 +435,9 @@ def reminders_dispatch(*, now: dt.datetime | None = None, dry_run: bool = False)
     held = set() if not dry_run else {c.pk for c in rescreen_overdue(now)}
     if not dry_run:
         rescreen_sweep(now=now)
+        result.escalated = alerts_escalate(now, stamp)
+    else:
+        result.candidates.extend(_escalation_candidates(now, list(admins())))
     for batch in find_due(now):
         if dry_run:
             result.candidates.extend(
@@ -293,7 +452,9 @@ def reminders_dispatch(*, now: dt.datetime | None = None, dry_run: bool = False)
         result.created = Delivery.objects.filter(created_at=stamp).count()
         result.enqueued, result.enqueue_failed = enqueue_pending(now)
         logger.info(
-            "dispatch: %s new deliveries, %s skipped, %s enqueued, %s not enqueued",
+            "dispatch: %s new deliveries, %s skipped, %s enqueued, %s not enqueued, "
+            "%s alerts escalated",
             result.created, result.skipped, result.enqueued, result.enqueue_failed,
+            result.escalated,
         )  # fmt: skip
     return result

@@ -74,6 +74,10 @@ def unsubscribe(request, token):
         return render(request, "tracker/unsubscribe.html", {"invalid": True}, status=404)
     user_id, kind = parsed
     label = ReminderKind(kind).label
+    if kind in NotificationSettings.ALWAYS_ON:
+        # Urgent alerts and safety messages cannot be switched off (SAFETY.md section 1):
+        # the link says so and changes nothing, whatever the method.
+        return render(request, "tracker/unsubscribe.html", {"always_on": True, "label": label})
     if request.method == "POST":
         prefs, _created = NotificationSettings.objects.get_or_create(user_id=user_id)
         setattr(prefs, kind, False)

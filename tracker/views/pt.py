@@ -2,7 +2,7 @@
 Every view of a client's health data leaves an audit entry."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,13 +16,22 @@ from tracker import reports, selectors, services
 from tracker.forms import (
     CaseloadFilterForm,
     ClearanceForm,
+    ItemReviewForm,
     NoteForm,
     PauseForm,
     ScheduleForm,
     SwapForm,
 )
-from tracker.models import Alert, AuditEvent, PlanChange, PTNote, ScreeningQuestion, SessionLog
-from tracker.safety import state_of
+from tracker.models import (
+    Alert,
+    AuditEvent,
+    PlanChange,
+    PTNote,
+    SafetyItem,
+    ScreeningQuestion,
+    SessionLog,
+)
+from tracker.safety import ENDED, sign_labels, state_of
 from users.decorators import pt_required
 from users.selectors import client_for_pt
 
@@ -45,13 +54,14 @@ def dashboard(request):
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    signs = caseload_selectors.open_alert_signs(page.object_list)
     return render(
         request,
         "tracker/pt_dashboard.html",
         {
             "form": form,
             "page": page,
-            "rows": caseload_selectors.rows(page.object_list, today),
+            "rows": caseload_selectors.rows(page.object_list, today, signs=signs),
             "query": query.urlencode(),
             "today": today,
         },
@@ -60,6 +70,15 @@ def dashboard(request):
 
 def _client(request, client_id):
     return client_for_pt(pt=request.user, client_id=client_id)
+
+
+CLEARABLE = (SafetyItem.Kind.ABSOLUTE, SafetyItem.Kind.RELATIVE, SafetyItem.Kind.HOLD)
+
+
+def _with_signs(alerts):
+    for alert in alerts:
+        alert.sign_words = sign_labels(alert.signs)
+    return alerts
 
 
 @pt_required
@@ -76,9 +95,15 @@ def client_detail(request, client_id):
     in_plan = _exercises_in_plan(enrolment)
     chosen = request.GET.get("swap")
     original = next((e for e in in_plan if str(e.pk) == chosen), None)
+    safety = state_of(client)
+    safety_items = selectors.safety_items_for_pt(client, safety)
     context = {
         "client": client,
-        "safety": state_of(client),
+        "safety": safety,
+        "safety_items": safety_items,
+        "can_clear": any(i.kind in CLEARABLE and i.closed_at is None for i in safety_items),
+        "can_reopen": safety.state == ENDED,
+        "review_form": ItemReviewForm(),
         "profile": selectors.pregnancy_of(client),
         "enrolment": enrolment,
         "screening": screening,
@@ -87,10 +112,12 @@ def client_detail(request, client_id):
             for key, answer in (screening.answers.items() if screening else [])
         ],
         "clearances": list(client.clearances.select_related("recorded_by")),
-        "alerts": list(
-            Alert.objects.filter(client=client)
-            .select_related("acknowledged_by")
-            .order_by("acknowledged_at", "-created_at")[:20]
+        "alerts": _with_signs(
+            list(
+                Alert.objects.filter(client=client)
+                .select_related("acknowledged_by", "pt")
+                .order_by("acknowledged_at", "-created_at")[:20]
+            )
         ),
         "logs": list(
             SessionLog.objects.filter(client=client)
@@ -303,7 +330,10 @@ def client_csv(request, client_id):
         actor=request.user, client=client, action=AuditEvent.Action.EXPORT, what="client CSV"
     )
     data = selectors.client_export(client, selectors.local_today(client))
-    response = HttpResponse(reports.export_csv(data), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        reports.export_csv(data, safety=reports.safety_rows(client)),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="prenafit-client-{client.pk}.csv"'
     return response
 
@@ -324,7 +354,11 @@ def client_report(request, client_id):
             "client": client,
             "profile": selectors.pregnancy_of(client),
             "enrolment": selectors.enrolment_of(client),
-            "alerts": list(Alert.objects.filter(client=client).order_by("-created_at")[:10]),
+            "safety": state_of(client),
+            "alerts": _with_signs(
+                list(Alert.objects.filter(client=client).order_by("-created_at")[:10])
+            ),
+            "holds": reports.holds_of(client)[:10],
             "today": today,
             **selectors.progress(client, today),
         },
@@ -353,8 +387,8 @@ def cohort_csv(request):
 @pt_required
 @require_http_methods(["GET", "POST"])
 def clearance(request, client_id):
+    """Record her care provider's clearance: it closes every open screen answer and hold."""
     client = _client(request, client_id)
-    latest = selectors.latest_screening(client)
     form = ClearanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -366,13 +400,65 @@ def clearance(request, client_id):
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Clearance recorded for %(name)s.") % {"name": client})
             return _back(client)
-    questions = {q.key: q.text for q in selectors.active_screening_questions()}
-    reasons = [questions.get(k, k) for k in (latest.positive_keys if latest else [])]
+    safety = state_of(client)
+    items = [
+        i
+        for i in selectors.safety_items_for_pt(client, safety)
+        if i.kind in CLEARABLE and i.closed_at is None
+    ]
     return render(
         request,
         "tracker/pt_clearance.html",
-        {"client": client, "screening": latest, "reasons": reasons, "form": form},
+        {
+            "client": client,
+            "screening": selectors.latest_screening(client),
+            "safety": safety,
+            "items": items,
+            "form": form,
+        },
     )
+
+
+@pt_required
+@require_POST
+def screening_review(request, client_id):
+    """Mark an open relative screen answer, or an item flagged for review, as reviewed."""
+    client = _client(request, client_id)
+    form = ItemReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a short note on what you reviewed."))
+        return _back(client)
+    item = get_object_or_404(SafetyItem, pk=form.cleaned_data["item"], client=client)
+    try:
+        services.item_review(
+            item=item,
+            by=request.user,
+            note=form.cleaned_data["note"],
+            today=selectors.local_today(client),
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Marked as reviewed."))
+    return _back(client)
+
+
+@pt_required
+@require_POST
+def pregnancy_reopen(request, client_id):
+    """Undo a "pregnancy ended" recorded by mistake: her program goes on."""
+    client = _client(request, client_id)
+    try:
+        services.pregnancy_reopen(
+            client=client, by=request.user, today=selectors.local_today(client)
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("“Pregnancy ended” was undone; her program goes on."))
+    return _back(client)
