@@ -161,9 +161,7 @@ def enrolled_client(
         CareLinkFactory(pt=pt, client=client)
     version = version or build_program_version(slug="aparicio2023")
     due = today + dt.timedelta(days=280 - 7 * week)
-    tracker_services.pregnancy_save(
-        client=client, due_date=due, lmp_date=None, birth_year=1992, today=today
-    )
+    tracker_services.pregnancy_save(client=client, due_date=due, lmp_date=None, today=today)
     tracker_services.screening_submit(client=client, answers=all_no(), today=today)
     return tracker_services.enrolment_create(
         client=client,

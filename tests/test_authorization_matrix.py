@@ -142,6 +142,11 @@ MATRIX: dict[str, Row] = {
     "tracker:schedule_resume": Row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, method="post"),
     "tracker:feed_regenerate": Row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, method="post"),
     "tracker:birth": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:pregnancy_end": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:rescreen": Row(LOGIN, 200, 200, 404, 404, 404),
+    # Her own clearance and "tell my PT": an empty POST is refused back to home.
+    "tracker:safety_clearance": Row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, method="post"),
+    "tracker:safety_seen": Row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, method="post"),
     # The calendar feed is public by its secret URL (phones subscribe without a session).
     "tracker:calendar_feed": everyone(
         200, kwargs={"token": lambda cast: cast.client.enrolment.feed_token}
@@ -171,7 +176,15 @@ MATRIX: dict[str, Row] = {
         f"tracker:pt_{action}": Row(
             LOGIN, 404, 404, REDIRECT, 404, 404, kwargs={"client_id": client_id}, method="post"
         )
-        for action in ("note_add", "swap", "pause", "resume", "unlink")
+        for action in (
+            "note_add",
+            "swap",
+            "pause",
+            "resume",
+            "unlink",
+            "screening_review",
+            "pregnancy_reopen",
+        )
     },
     "tracker:pt_note_edit": Row(
         LOGIN,
@@ -263,6 +276,31 @@ MATRIX: dict[str, Row] = {
         kwargs={"client_id": client_id, "alert_id": lambda c: _alert(c).pk},
         method="post",
     ),
+    # --- JSON API, the safety loop (an empty POST: the fields are missing, or nothing to do) ---
+    "api_safety": Row(401, 200, 200, 404, 404, 404),
+    **{
+        name: Row(401, 400, 400, 404, 404, 404, method="post")
+        for name in (
+            "api_clearance",
+            "api_safety_seen",
+            "api_enrolment_resume",  # not paused
+            "api_pregnancy_end",
+        )
+    },
+    "api_enrolment_pause": Row(401, 200, 200, 404, 404, 404, method="post"),  # reason optional
+    "api_client_logs": Row(401, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
+    **{
+        name: Row(401, 404, 404, 400, 404, 404, kwargs={"client_id": client_id}, method="post")
+        for name in (
+            "api_client_clearance",
+            "api_client_screening_review",
+            "api_client_resume",  # not paused
+            "api_client_pregnancy_reopen",  # not ended
+        )
+    },
+    "api_client_pause": Row(
+        401, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}, method="post"
+    ),
     "api_programs": everyone(200),
     "api_program": everyone(200, kwargs={"slug": "aparicio2023"}),
     "api_exercises": everyone(200),
@@ -308,8 +346,11 @@ MATRIX: dict[str, Row] = {
             "planchange",
             "auditevent",
             "delivery",
+            "safetyitem",
         )
     },
+    # Safety items are opened and closed only by the safety service (SAFETY.md section 1).
+    "admin:tracker_safetyitem_delete": Row(*[ADMIN_LOGIN] * 5, 403),
     # The ten ODI sections are fixed: their wording may change, their number may not.
     "admin:tracker_odisection_delete": Row(*[ADMIN_LOGIN] * 5, 403),
     "admin:users_invitation_add": Row(*[ADMIN_LOGIN] * 5, 403),

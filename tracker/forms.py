@@ -35,13 +35,6 @@ class PregnancyForm(forms.Form):
         widget=DateInput(),
         help_text=_("We add 280 days to get your due date."),
     )
-    birth_year = forms.IntegerField(
-        label=_("Your year of birth (optional)"),
-        required=False,
-        min_value=1950,
-        max_value=2020,
-        help_text=_("Used only to show your heart-rate range (220 minus your age)."),
-    )
 
 
 class ScreeningForm(forms.Form):
@@ -107,10 +100,6 @@ class RescheduleForm(forms.Form):
     date = forms.DateField(label=_("New date"), widget=DateInput())
 
 
-class BirthForm(forms.Form):
-    birth_date = forms.DateField(label=_("Date of the birth"), widget=DateInput())
-
-
 class PauseForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
 
@@ -118,6 +107,12 @@ class PauseForm(forms.Form):
 class ClearanceForm(forms.Form):
     provider = forms.CharField(
         label=_("Cleared by"), max_length=200, help_text=_("The care provider's name and role.")
+    )
+    cleared_on = forms.DateField(
+        label=_("Date of the clearance"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Leave empty for today."),
     )
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -246,34 +241,77 @@ class SessionLogForm(forms.Form):
 
 
 DECLINED = "declined"
+NOT_APPLICABLE = "not_applicable"
+NO_ANSWER = (None, "", DECLINED, NOT_APPLICABLE)  # each is stored as null (left out of the score)
+
+# The check-in's symptom list in three parts (SAFETY.md section 2): how the pain feels, the calf
+# follow-up question and the red flags. The service gets one list of scoring.SYMPTOMS keys.
+FEEL_KEYS = ["shooting", "burning", "pins_and_needles", "numbness", "weakness"]
+CALF_FOLLOW_UP_KEY = "calf_swelling"
+RED_FLAG_KEYS = [
+    "saddle_numbness",
+    "bladder_bowel_change",
+    "both_legs",
+    "vaginal_bleeding",
+    "fluid_leaking",
+    "contractions",
+    "chest_pain",
+]
+ERR_VAS_UNSET = _("Move the slider to show how much it hurts, or tick “no pain”.")
+ERR_VAS_BOTH = _("You ticked “no pain” but also chose a number above 0: choose one.")
+ERR_CALF_FOLLOW_UP = _("You ticked the calf: tell us whether one calf is swollen, red or warm.")
 
 
 class AssessmentForm(forms.Form):
+    """A check-in. Each VAS starts with no value: she moves the slider (or types a number) or
+    ticks "no pain"; an untouched one is refused, never saved as 0 (SAFETY.md section 6)."""
+
+    VAS = ("vas_low_back_mm", "vas_sciatic_mm")
+
     vas_low_back_mm = forms.IntegerField(
         label=_("Low back pain now"),
         min_value=0,
         max_value=100,
-        initial=0,
+        required=False,
         help_text=_("0 = no pain, 100 = worst pain imaginable"),
     )
+    vas_low_back_mm_none = forms.BooleanField(label=_("No low back pain"), required=False)
     vas_sciatic_mm = forms.IntegerField(
         label=_("Sciatic pain now (pain running down the back of the leg)"),
         min_value=0,
         max_value=100,
-        initial=0,
+        required=False,
         help_text=_("0 = no pain, 100 = worst pain imaginable"),
     )
+    vas_sciatic_mm_none = forms.BooleanField(label=_("No sciatic pain"), required=False)
     pain_locations = forms.MultipleChoiceField(
         label=_("Where does it hurt?"),
         choices=LOCATIONS,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    calf_swelling = forms.ChoiceField(
+        label=_("If your calf hurts: is one calf swollen, red or warm?"),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Ordinary cramps at night that pass are not what we mean."),
+    )
     symptoms = forms.MultipleChoiceField(
         label=_("How does it feel?"),
-        choices=SYMPTOMS,
+        choices=[(k, label) for k, label in SYMPTOMS if k in FEEL_KEYS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
+    )
+    red_flags = forms.MultipleChoiceField(
+        label=_("Since your last check-in, have you had any of these?"),
+        choices=[(k, label) for k, label in SYMPTOMS if k in RED_FLAG_KEYS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Tick any that apply. If one is happening now, do not wait to finish this form: "
+            "call your maternity unit, your doctor or the emergency number."
+        ),
     )
 
     def __init__(self, *args, sections=None, **kwargs):
@@ -284,6 +322,7 @@ class AssessmentForm(forms.Form):
         for section in self.sections:
             choices = [(str(i), text) for i, text in enumerate(section.options)]
             if section.may_decline:
+                choices.append((NOT_APPLICABLE, _("Not applicable to me")))
                 choices.append((DECLINED, _("Prefer not to say")))
             self.fields[f"odi_{section.number}"] = forms.ChoiceField(
                 label=f"{section.number}. {section.title}",
@@ -292,6 +331,25 @@ class AssessmentForm(forms.Form):
                 required=False,
             )
 
+    def clean(self):
+        data = super().clean()
+        for name in self.VAS:
+            if name in self.errors:
+                continue
+            value, none = data.get(name), data.get(f"{name}_none")
+            if none and value not in (None, 0):
+                self.add_error(name, ERR_VAS_BOTH)
+            elif none:
+                data[name] = 0
+            elif value is None:
+                self.add_error(name, ERR_VAS_UNSET)
+        if "calf" in (data.get("pain_locations") or []) and not data.get("calf_swelling"):
+            self.add_error("calf_swelling", ERR_CALF_FOLLOW_UP)
+        return data
+
+    def vas_fields(self):
+        return [(self[name], self[f"{name}_none"]) for name in self.VAS]
+
     def odi_fields(self):
         return [self[f"odi_{s.number}"] for s in self.sections]
 
@@ -299,8 +357,16 @@ class AssessmentForm(forms.Form):
         answers = []
         for number in range(1, 11):
             value = self.cleaned_data.get(f"odi_{number}")
-            answers.append(int(value) if value not in (None, "", DECLINED) else None)
+            answers.append(None if value in NO_ANSWER else int(value))
         return answers
+
+    def symptom_keys(self) -> list[str]:
+        """One list of scoring.SYMPTOMS keys: how it feels, the red flags, the calf answer."""
+        data = self.cleaned_data
+        keys = list(data.get("symptoms") or []) + list(data.get("red_flags") or [])
+        if data.get("calf_swelling") == "yes":
+            keys.append(CALF_FOLLOW_UP_KEY)
+        return keys
 
 
 class DeleteAccountForm(forms.Form):
@@ -380,9 +446,18 @@ class NotificationSettingsForm(forms.ModelForm):
         fields = [
             "session_upcoming", "session_upcoming_channel", "session_mode", "session_lead_minutes",
             "digest_time", "session_missed", "session_missed_channel", "assessment_due",
-            "assessment_due_channel", "weekly_check_in", "pt_alert", "pt_alert_channel",
+            "assessment_due_channel", "weekly_check_in", "pt_alert_channel",
             "pt_digest", "pt_digest_channel", "quiet_start", "quiet_end",
         ]  # fmt: skip
+        # Urgent alerts about a client cannot be switched off (SAFETY.md section 1): there is
+        # no "pt_alert" field here, only the channel.
+        labels = {"pt_alert_channel": _("Urgent alerts about my clients (always on)")}
+        help_texts = {
+            "pt_alert_channel": _(
+                "Urgent alerts cannot be switched off. Choose how they reach you; they are "
+                "always in the app."
+            )
+        }
         widgets = {
             "digest_time": TimeInput(),
             "quiet_start": TimeInput(),
@@ -396,6 +471,65 @@ class NotificationSettingsForm(forms.ModelForm):
             "digest_time", "session_missed", "session_missed_channel", "assessment_due",
             "assessment_due_channel", "weekly_check_in",
         ]  # fmt: skip
-        pt_fields = ["pt_alert", "pt_alert_channel", "pt_digest", "pt_digest_channel"]
+        pt_fields = ["pt_alert_channel", "pt_digest", "pt_digest_channel"]
         for name in pt_fields if not is_pt else client_fields:
             del self.fields[name]
+
+
+# --- PT: safety review (SAFETY.md sections 1 and 4) ---------------------------------------
+
+
+class ItemReviewForm(forms.Form):
+    """Her PT reviews an open relative screen answer, or one flagged for review."""
+
+    item = forms.IntegerField(widget=forms.HiddenInput())
+    note = forms.CharField(
+        label=_("Review note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What you reviewed and why exercise can go on."),
+    )
+
+
+# --- the client's side of the safety loop (SAFETY.md sections 3 and 5) --------------------
+
+
+class SelfClearanceForm(forms.Form):
+    """She records her own care provider's clearance (self-reported; only without a PT)."""
+
+    provider = forms.CharField(
+        label=_("Who cleared you"),
+        max_length=200,
+        help_text=_("Your care provider's name or role, e.g. “Dr Ruiz, obstetrician”."),
+    )
+    cleared_on = forms.DateField(label=_("Date they cleared you"), widget=DateInput())
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SeenForm(forms.Form):
+    """She tells her PT she has been seen by her care provider."""
+
+    provider = forms.CharField(
+        label=_("Who saw you"),
+        max_length=200,
+        help_text=_("Your care provider's name or role, e.g. “midwife at the health centre”."),
+    )
+    seen_on = forms.DateField(label=_("Date you were seen"), widget=DateInput())
+
+
+class PregnancyEndForm(forms.Form):
+    """ "My baby was born" or "my pregnancy has ended", and the date (then an "are you
+    sure?" step)."""
+
+    outcome = forms.ChoiceField(
+        label=_("What happened"),
+        choices=[("birth", _("My baby was born")), ("ended", _("My pregnancy has ended"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one.")},
+    )
+    date = forms.DateField(label=_("Date"), widget=DateInput())

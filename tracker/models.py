@@ -25,13 +25,6 @@ class PregnancyProfile(models.Model):
     client = models.OneToOneField(User, on_delete=models.CASCADE, related_name="pregnancy")
     due_date = models.DateField(_("estimated due date"))
     lmp_date = models.DateField(_("first day of last period"), null=True, blank=True)
-    birth_year = models.PositiveSmallIntegerField(
-        _("your year of birth"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1950), MaxValueValidator(2020)],
-        help_text=_("Optional: used to compute your heart-rate range (220 minus your age)."),
-    )
     birth_date = models.DateField(_("date of the birth"), null=True, blank=True)
     # The pregnancy ended otherwise (SAFETY.md section 5); her PT or an admin can undo it.
     ended_on = models.DateField(_("date the pregnancy ended"), null=True, blank=True)

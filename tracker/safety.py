@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from .gestation import date_at
 from .models import SafetyItem
 
 # --- states ---------------------------------------------------------------------------------
@@ -308,6 +309,26 @@ def closes_by(item) -> str:
     )
 
 
+# --- the 26-week re-screen (SAFETY.md section 4) -------------------------------------------------
+
+RESCREEN_ASK_FROM = (25, 4)  # asked on home and by reminder from 25+4
+RESCREEN_DUE_AT = 28  # an item opens at 28+0 without an answer
+
+
+def rescreen_answered(client, due_date: dt.date | None) -> bool:
+    """Has she answered the 26-week questions from 25+4 on? The re-screen counts, and so
+    does a whole screen (it asks them too), e.g. from a client who joined late."""
+    from .models import PregnancyProfile, Screening
+
+    if due_date is None:
+        profile = PregnancyProfile.objects.filter(client=client).first()
+        if profile is None:
+            return False
+        due_date = profile.due_date
+    start = date_at(due_date, RESCREEN_ASK_FROM[0]) + dt.timedelta(days=RESCREEN_ASK_FROM[1])
+    return Screening.objects.filter(client=client, submitted_at__date__gte=start).exists()
+
+
 # --- the same rule in SQL, for the dispatcher -------------------------------------------------
 
 
@@ -324,6 +345,4 @@ def active_clients_q(prefix: str = "") -> Q:
 
 def after_program(due_date: dt.date, day: dt.date) -> bool:
     """No reminder is ever sent after 42+0."""
-    from .gestation import date_at
-
     return day >= date_at(due_date, 42)

@@ -9,11 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Block, Phase, Prescription, ProgramVersion
+from programs.safety import HR_CEILING_BPM
 
-from .gestation import PROGRAM_START_WEEK, date_at, gestational_age, max_heart_rate
+from . import safety as rules
+from .gestation import PROGRAM_START_WEEK, date_at, gestational_age
 from .models import (
     Enrolment,
     PregnancyProfile,
+    SafetyItem,
     ScheduledSession,
     Screening,
     ScreeningQuestion,
@@ -119,10 +122,11 @@ def swaps_on(client, day: date) -> dict[int, object]:
     }
 
 
-def session_with_content(session: ScheduledSession, max_hr: int | None = None) -> ScheduledSession:
+def session_with_content(session: ScheduledSession) -> ScheduledSession:
     """Attach the template's blocks and prescriptions (three queries), with her PT's swaps
-    applied (`rx.swapped_from` keeps the original); with her maximum heart rate, each
-    prescription's heart-rate range in beats per minute as `hr_bpm`."""
+    applied (`rx.swapped_from` keeps the original). Each aerobic prescription's heart-rate
+    ceiling in beats per minute is `rx.hr_ceiling` (a ceiling, never a target: SAFETY.md
+    section 5); an old version's %-of-maximum band shows as the ACOG ceiling."""
     swaps = swaps_on(session.client_id, session.date)
     prescriptions = Prescription.objects.select_related("exercise").order_by("order", "pk")
     blocks = list(
@@ -135,12 +139,7 @@ def session_with_content(session: ScheduledSession, max_hr: int | None = None) -
             rx.swapped_from = None
             if rx.exercise_id in swaps:
                 rx.swapped_from, rx.exercise = rx.exercise, swaps[rx.exercise_id]
-            rx.hr_bpm = None
-            if max_hr and rx.hr_min_pct and rx.hr_max_pct:
-                rx.hr_bpm = (
-                    round(max_hr * rx.hr_min_pct / 100),
-                    round(max_hr * rx.hr_max_pct / 100),
-                )
+            rx.hr_ceiling = rx.hr_max_bpm or (HR_CEILING_BPM if rx.hr_max_pct else None)
     session.blocks = blocks
     return session
 
@@ -153,16 +152,29 @@ def next_session(client, today: date) -> ScheduledSession | None:
     )
 
 
-def session_state(session: ScheduledSession, today: date) -> str:
-    """upcoming, today, done, partial, skipped, missed or cancelled."""
-    if session.status == ScheduledSession.Status.CANCELLED:
-        return "cancelled"
+def session_state(session: ScheduledSession, today: date, *, on_hold: bool = False) -> str:
+    """upcoming, today, done, partial, skipped, missed, cancelled or on_hold.
+
+    `on_hold`: her program is not active (held, paused, waiting for clearance, blocked) and
+    not finished; her sessions from today on that are not logged are then on hold, including
+    those a pause cancelled (they come back when she is active again). Sessions cancelled
+    for any other reason (birth, end, a move) stay cancelled."""
     log = getattr(session, "log", None) if _has_log_cached(session) else None
     if log is not None:
         return {"completed": "done", "partial": "partial", "skipped": "skipped"}[log.status]
+    if on_hold and session.date >= today:
+        if session.status == ScheduledSession.Status.SCHEDULED or session.cancel_reason == "paused":
+            return "on_hold"
+    if session.status == ScheduledSession.Status.CANCELLED:
+        return "cancelled"
     if session.date < today:
         return "missed"
     return "today" if session.date == today else "upcoming"
+
+
+def on_hold(safety) -> bool:
+    """Do her sessions show as on hold? (Not active, not finished.)"""
+    return safety is not None and not safety.active and not safety.finished
 
 
 STATE_LABELS = {
@@ -173,6 +185,7 @@ STATE_LABELS = {
     "cancelled": _("cancelled"),
     "today": _("today"),
     "upcoming": _("upcoming"),
+    "on_hold": _("on hold"),
 }
 
 
@@ -193,7 +206,6 @@ def client_home(client, today: date) -> dict:
     if profile is None:
         return {**context, "stage": "no_pregnancy"}
     context["ga"] = gestational_age(profile.due_date, today)
-    context["max_hr"] = max_heart_rate(profile.birth_year, today)
     safety = state_of(client, profile=profile)
     context["safety"] = safety
     if enrolment is None:
@@ -219,7 +231,7 @@ def client_home(client, today: date) -> dict:
         }
     )
     if today_session is not None:
-        context["session"] = session_with_content(today_session, context["max_hr"])
+        context["session"] = session_with_content(today_session)
         context["session_state"] = session_state(today_session, today)
         return {**context, "stage": "today"}
     if today < start:
@@ -227,18 +239,97 @@ def client_home(client, today: date) -> dict:
     return {**context, "stage": "rest_day"}
 
 
+# --- her safety notice (SAFETY.md sections 1 and 3) ---------------------------------------
+
+K = SafetyItem.Kind
+
+
+def safety_notice(client, safety) -> dict:
+    """What her notice shows when she is not active: each open item in words (why), and
+    which way forward is hers (what to do next): resume, tell her PT, record her own
+    provider's clearance, or wait for a PT or an admin. One query (the questions' texts)."""
+    keys = [i.question_key for i in safety.items if i.kind in (K.ABSOLUTE, K.RELATIVE)]
+    texts = dict(ScreeningQuestion.objects.filter(key__in=keys).values_list("key", "text"))
+    has_pt = safety.pt is not None
+    rows = []
+    for item in safety.items:
+        row = {"item": item, "kind": item.kind, "closes_by": rules.closes_by(item)}
+        if item.kind in (K.ABSOLUTE, K.RELATIVE):
+            row["text"] = texts.get(item.question_key, item.question_key)
+        elif item.kind == K.HOLD:
+            row["signs"] = rules.sign_labels(item.signs)
+            row["message"] = rules.TIER_MESSAGES[rules.tier_of(item.signs) or rules.TODAY]
+        row["self_clear"] = rules.can_self_clear(item, has_pt=has_pt)
+        # Without a PT, an item she may not clear herself waits for a PT or an admin.
+        row["pt_only"] = (
+            not has_pt and item.kind in (K.ABSOLUTE, K.RELATIVE, K.HOLD) and not row["self_clear"]
+        )
+        rows.append(row)
+    pause = safety.pause
+    can_resume = bool(pause and rules.pause_liftable_by(pause, client, client=client, pt=safety.pt))
+    paused_by = None
+    if pause is not None and not can_resume and pause.opened_by_id:
+        setter = pause.opened_by
+        paused_by = setter if setter.role == "pt" else None
+    clearable = [r for r in rows if r["kind"] in (K.ABSOLUTE, K.RELATIVE, K.HOLD)]
+    return {
+        "rows": rows,
+        "can_resume": can_resume,
+        "paused_by": paused_by,
+        "waits_for_clearance": bool(clearable),
+        "self_clear": any(r["self_clear"] for r in rows),
+        "pt_only": [r for r in rows if r["pt_only"]],
+        "rescreen_due": any(r["kind"] == K.RESCREEN_DUE for r in rows),
+    }
+
+
+def home_questions(client, profile, safety, screening, today) -> dict:
+    """The gentle questions home asks: the 26-week re-screen (from 25+4 until answered) and,
+    from the due date + 7 days, whether the pregnancy has ended."""
+    if profile is None or safety is None or safety.finished:
+        return {}
+    week, day = rules.RESCREEN_ASK_FROM
+    rescreen_from = date_at(profile.due_date, week, day)
+    open_rescreen = any(i.kind == K.RESCREEN_DUE for i in safety.items)
+    return {
+        "ask_rescreen": screening is not None
+        and today >= rescreen_from
+        and not open_rescreen
+        and not rules.rescreen_answered(client, profile.due_date),
+        "ask_ended": today >= profile.due_date + timedelta(days=7),
+    }
+
+
+def safety_items_for_pt(client, state) -> list:
+    """Her open items and any item flagged for review, each with its signs in words, the
+    question it answers and whether her PT may review it here."""
+    questions = {q.key: q.text for q in ScreeningQuestion.objects.all()}
+    open_ids = {i.pk for i in state.items}
+    flagged = SafetyItem.objects.filter(client=client, needs_review=True).exclude(pk__in=open_ids)
+    items = [*state.items, *flagged.select_related("opened_by")]
+    for item in items:
+        item.sign_words = rules.sign_labels(item.signs)
+        item.question_text = questions.get(item.question_key, item.question_key)
+        item.reviewable = item.needs_review or (
+            item.kind == SafetyItem.Kind.RELATIVE and item.closed_at is None
+        )
+    return items
+
+
 def week_sessions(client, monday: date) -> list[ScheduledSession]:
     return list(sessions_of(client).filter(date__gte=monday, date__lt=monday + timedelta(days=7)))
 
 
-def calendar_weeks(client, today: date) -> list[dict]:
-    """The whole program grouped by gestational week, each session with its state."""
+def calendar_weeks(client, today: date, safety=None) -> list[dict]:
+    """The whole program grouped by gestational week, each session with its state (on hold
+    from today on while she is not active)."""
+    held = on_hold(safety or state_of(client))
     weeks: dict[int, dict] = {}
     for session in sessions_of(client):
         week = weeks.setdefault(
             session.gestational_week, {"week": session.gestational_week, "sessions": []}
         )
-        session.state = session_state(session, today)
+        session.state = session_state(session, today, on_hold=held)
         session.state_label = STATE_LABELS[session.state]
         week["sessions"].append(session)
     return [weeks[k] for k in sorted(weeks)]
@@ -294,7 +385,7 @@ def assessment_due(client, today: date) -> dict | None:
     from .models import Assessment
 
     profile = pregnancy_of(client)
-    if profile is None or profile.birth_date:
+    if profile is None or profile.birth_date or profile.ended_on:
         return None
     week = gestational_age(profile.due_date, today).weeks
     taken = list(Assessment.objects.filter(client=client).values_list("kind", "taken_on"))
@@ -303,7 +394,8 @@ def assessment_due(client, today: date) -> dict | None:
         if week >= 16 or Enrolment.objects.filter(client=client).exists():
             return {"kind": "baseline", "required": True}
         return None
-    if week >= 34 and Assessment.Kind.FOLLOW_UP not in kinds:
+    # Week 34 is measured from 33+0 to 35+6 (SAFETY.md section 6); asked from 34+0.
+    if 34 <= week <= 35 and Assessment.Kind.FOLLOW_UP not in kinds:
         return {"kind": "follow_up", "required": True}
     last = max(day for _, day in taken)
     if (today - last).days >= 7:
@@ -315,7 +407,15 @@ def progress(client, today: date) -> dict:
     """Adherence, minutes, effort and pain/disability over the pregnancy, with charts."""
     from .charts import Chart, Series
     from .models import Assessment
-    from .scoring import ODI_MDC_POINTS, adherence, adherence_by_week, change
+    from .scoring import (
+        ODI_MDC_POINTS,
+        adherence,
+        adherence_by_week,
+        change,
+        odi_plain,
+        vas_plain,
+        week_34_pick,
+    )
 
     enrolment = enrolment_of(client)
     threshold = enrolment.program_version.adherence_threshold_percent if enrolment else 80
@@ -343,8 +443,20 @@ def progress(client, today: date) -> dict:
             rpe_by_week.setdefault(week, []).append(log.rpe)
     rpe_points = [(w, round(sum(v) / len(v), 1)) for w, v in sorted(rpe_by_week.items())]
     assessments = assessments_of(client)
-    baseline = next((a for a in assessments if a.kind == Assessment.Kind.BASELINE), None)
-    follow_up = next((a for a in assessments if a.kind == Assessment.Kind.FOLLOW_UP), None)
+    # A measure (baseline or week 34) has >= 8 ODI sections answered, i.e. an ODI total
+    # (SAFETY.md section 6): the baseline is the first; week 34 the one nearest to 34+0 within
+    # 33+0 to 35+6. Chosen by the rule, so an old check-in marked otherwise does not count.
+    measures = [a for a in assessments if a.odi_percent is not None]
+    baseline = next((a for a in measures if a.kind == Assessment.Kind.BASELINE), None) or next(
+        iter(measures), None
+    )
+    follow_up = None
+    if profile is not None:
+        follow_up = week_34_pick(
+            (gestational_age(profile.due_date, a.taken_on).total_days, a)
+            for a in measures
+            if a is not baseline
+        )
     latest = assessments[-1] if assessments else None
     changes = None
     if baseline and latest and latest.pk != baseline.pk:
@@ -355,6 +467,23 @@ def progress(client, today: date) -> dict:
             "odi": odi_change,
             "odi_beyond_mdc": odi_change is not None and abs(odi_change) >= ODI_MDC_POINTS,
             "since": baseline.taken_on,
+            "since_week": baseline.gestational_week,
+        }
+    trial_change = None
+    if baseline and follow_up:
+        trial_change = {
+            "low_back": change(baseline.vas_low_back_mm, follow_up.vas_low_back_mm),
+            "sciatic": change(baseline.vas_sciatic_mm, follow_up.vas_sciatic_mm),
+            "odi": change(baseline.odi_percent, follow_up.odi_percent),
+            "from_week": baseline.gestational_week,
+            "to_week": follow_up.gestational_week,
+        }
+    plain = None
+    if latest is not None:
+        plain = {
+            "low_back": vas_plain(latest.vas_low_back_mm),
+            "sciatic": vas_plain(latest.vas_sciatic_mm),
+            "odi": odi_plain(latest.odi_percent),
         }
     weeks = [a.gestational_week for a in assessments] + [w for w, _ in by_week_adherence] + [16, 34]
     x_min, x_max = min(weeks + [16]), max(weeks + [34])
@@ -431,7 +560,9 @@ def progress(client, today: date) -> dict:
         "baseline": baseline,
         "follow_up": follow_up,
         "latest": latest,
+        "plain": plain,
         "changes": changes,
+        "trial_change": trial_change,
         "mdc": ODI_MDC_POINTS,
         "charts": charts,
     }

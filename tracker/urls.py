@@ -9,6 +9,10 @@ urlpatterns = [
     path("me/pregnancy/", client.pregnancy_edit, name="pregnancy"),
     path("me/screening/", client.screening, name="screening"),
     path("me/screening/result/", client.screening_result, name="screening_result"),
+    path("me/screening/rescreen/", client.rescreen, name="rescreen"),
+    path("me/safety/clearance/", client.safety_clearance, name="safety_clearance"),
+    path("me/safety/seen/", client.safety_seen, name="safety_seen"),
+    path("me/pregnancy/end/", client.pregnancy_end, name="pregnancy_end"),
     path("me/enrol/", client.enrol, name="enrol"),
     path("me/week/", client.week, name="week"),
     path("me/calendar/", client.calendar, name="calendar"),
@@ -52,6 +56,16 @@ urlpatterns = [
     path("calendar/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
     path("pt/clients/<int:client_id>/", pt.client_detail, name="pt_client"),
     path("pt/clients/<int:client_id>/clearance/", pt.clearance, name="pt_clearance"),
+    path(
+        "pt/clients/<int:client_id>/screening/review/",
+        pt.screening_review,
+        name="pt_screening_review",
+    ),
+    path(
+        "pt/clients/<int:client_id>/pregnancy/reopen/",
+        pt.pregnancy_reopen,
+        name="pt_pregnancy_reopen",
+    ),
     path("pt/clients/<int:client_id>/notes/", pt.note_add, name="pt_note_add"),
     path("pt/clients/<int:client_id>/notes/<int:note_id>/", pt.note_edit, name="pt_note_edit"),
     path(

@@ -56,7 +56,6 @@ def test_client_signs_up_enrols_logs_today_and_sees_progress(journey, reference_
     page.get_by_role("link", name="Enter your due date").click()
     expect(page.get_by_role("heading", name="Your pregnancy")).to_be_visible()
     page.get_by_label("Estimated due date").fill((today + dt.timedelta(days=140)).isoformat())
-    page.get_by_label("Your year of birth (optional)").fill("1992")
     journey.snap("client", "03-pregnancy")
     page.get_by_role("button", name="Save").click()
 

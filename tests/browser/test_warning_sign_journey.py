@@ -44,11 +44,20 @@ def test_warning_sign_stops_the_client_and_alerts_her_pt(journey, reference_data
     stop = page.get_by_role("heading", name="Stop exercising and contact your care provider")
     expect(stop).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text("Dizziness")
-    expect(page.get_by_role("alert")).to_contain_text("your physical therapist has been alerted")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Your physical therapist Paula Therapist has been alerted"
+    )
     journey.snap("warning", "03-stop")
     log = SessionLog.objects.get(client=client)
     assert log.warning_signs == ["dizziness"]
     assert Alert.objects.filter(client=client, acknowledged_at__isnull=True).count() == 1
+
+    # Home no longer offers a session: it says calmly why, and who reviews it.
+    journey.goto("/home/")
+    expect(page.get_by_text("On hold", exact=True)).to_be_visible()
+    expect(page.get_by_text("Your PT Paula Therapist will review this").first).to_be_visible()
+    expect(page.get_by_role("link", name="Log this session")).to_have_count(0)
+    journey.snap("warning", "03b-client-home-held")
 
     # Her PT logs in and sees the alert first on the dashboard.
     journey.log_out()
@@ -64,10 +73,48 @@ def test_warning_sign_stops_the_client_and_alerts_her_pt(journey, reference_data
     journey.check()
     alerts = page.get_by_role("region", name="Alerts")
     expect(alerts.get_by_role("listitem")).to_have_count(1)
-    expect(page.get_by_text("warning sign", exact=True)).to_be_visible()
+    expect(alerts).to_contain_text("Dizziness")  # her PT sees which sign
     journey.snap("warning", "05-pt-client-alert")
     alerts.get_by_role("button", name="Acknowledge").click()
     expect(alerts).to_contain_text("acknowledged by Paula Therapist")
     journey.goto("/home/")
     expect(page.get_by_role("row").filter(has_text="Wendy Warning")).not_to_contain_text("alert")
     assert Alert.objects.get(client=client).acknowledged_by == pt
+
+
+def test_a_client_without_a_pt_is_told_nobody_was_alerted_and_can_self_clear(
+    journey, reference_data
+):
+    today = utc_today()
+    client = ClientFactory(full_name="Nora Nopt", time_zone="UTC")
+    version = build_program_version(
+        slug="aparicio2023", templates_per_phase=3, prescriptions_per_block=1
+    )
+    weekdays = sorted({today.weekday(), (today.weekday() + 2) % 7, (today.weekday() + 4) % 7})
+    enrolled_client(today=today, week=20, client=client, version=version, weekdays=weekdays)
+    page = journey.page
+
+    journey.log_in(client.email)
+    page.get_by_role("link", name="Log this session").click()
+    page.get_by_label("Completed").check()
+    page.get_by_label("Minutes").fill("20")
+    page.get_by_label("Effort (Borg scale 6-20)").select_option("13")
+    page.get_by_label("Headache").check()
+    page.get_by_role("button", name="Save my log").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Nobody has been told")
+    expect(alert).not_to_contain_text("has been alerted")
+    journey.snap("warning-no-pt", "01-stop")
+    assert not Alert.objects.filter(client=client, pt__isnull=False).exists()
+
+    # Home: on hold until her care provider clears her; she records it herself.
+    journey.goto("/home/")
+    expect(page.get_by_text("On hold", exact=True)).to_be_visible()
+    journey.snap("warning-no-pt", "02-home-held")
+    page.get_by_label("Who cleared you").fill("Dr Vega, midwife")
+    page.get_by_label("Date they cleared you").fill(today.isoformat())
+    page.get_by_role("button", name="Record the clearance (self-reported)").click()
+    expect(page.get_by_role("link", name="Log this session")).to_have_count(0)  # logged already
+    expect(page.get_by_text("On hold", exact=True)).to_have_count(0)
+    journey.snap("warning-no-pt", "03-home-cleared")

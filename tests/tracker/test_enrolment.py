@@ -32,7 +32,6 @@ def test_due_date_in_the_past_or_too_far_ahead_is_refused_with_a_message():
             client=client,
             due_date=TODAY - dt.timedelta(days=1),
             lmp_date=None,
-            birth_year=None,
             today=TODAY,
         )
     with pytest.raises(ValidationError, match="more than 40 weeks away"):
@@ -40,7 +39,6 @@ def test_due_date_in_the_past_or_too_far_ahead_is_refused_with_a_message():
             client=client,
             due_date=TODAY + dt.timedelta(days=300),
             lmp_date=None,
-            birth_year=None,
             today=TODAY,
         )
 
@@ -50,7 +48,6 @@ def test_lmp_gives_the_due_date_280_days_later():
         client=ClientFactory(),
         due_date=None,
         lmp_date=dt.date(2026, 8, 1),
-        birth_year=None,
         today=TODAY,
     )
     assert profile.due_date == dt.date(2027, 5, 8)
@@ -82,7 +79,6 @@ def test_enrolment_query_count_does_not_grow_with_the_number_of_sessions(
             client=client,
             due_date=TODAY + dt.timedelta(days=280 - 7 * week),
             lmp_date=None,
-            birth_year=None,
             today=TODAY,
         )
         services.screening_submit(client=client, answers=all_no(), today=TODAY)
@@ -183,7 +179,6 @@ def _pregnant(client, week=20):
         client=client,
         due_date=TODAY + dt.timedelta(days=280 - 7 * week),
         lmp_date=None,
-        birth_year=None,
         today=TODAY,
     )
 

@@ -191,8 +191,11 @@ def test_a_check_in_is_scored_and_new_leg_weakness_alerts_her_pt(client, setup):
     assert assessment.odi_answers[7] is None
     page = response.content.decode()
     assert "New leg weakness: call your doctor as soon as possible" in page
-    assert "fits sciatica-like pain" in page
-    assert "40.0% (moderate)" in page
+    assert "fits the path of the sciatic nerve" in page
+    assert "40.0%: some effect on daily life" in page and "moderate)" not in page
+    # Exactly who was told: her PT, by name.
+    assert f"Your physical therapist {setup['pt']} has been alerted in Prenafit." in page
+    assert "Stop exercising and call your doctor as soon as possible." in page
     assert Alert.objects.filter(kind="leg_weakness", client=setup["client"]).count() == 1
     assert Notification.objects.filter(recipient=setup["pt"], kind="leg_weakness").exists()
 
@@ -200,6 +203,206 @@ def test_a_check_in_is_scored_and_new_leg_weakness_alerts_her_pt(client, setup):
     client.post(reverse("tracker:assessment_new"), data)
     assert Alert.objects.filter(kind="leg_weakness").count() == 1
     assert Assessment.objects.order_by("pk").last().kind == "check_in"
+
+
+def checkin(**overrides):
+    """A complete check-in: both pain scales set, all ten ODI sections answered."""
+    return {"vas_low_back_mm": "20", "vas_sciatic_mm": "5", **_odi([1] * 10), **overrides}
+
+
+def test_an_untouched_pain_slider_is_refused_never_saved_as_0(client, setup):
+    client.force_login(setup["client"])
+    data = checkin()
+    del data["vas_low_back_mm"]
+    data["vas_sciatic_mm"] = ""
+
+    response = client.post(reverse("tracker:assessment_new"), data)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    for field in ("vas_low_back_mm", "vas_sciatic_mm"):
+        assert "Move the slider to show how much it hurts, or tick “no pain”." in errors[field]
+    assert not Assessment.objects.exists()
+
+
+def test_the_form_starts_with_no_pain_value_set(client, setup):
+    client.force_login(setup["client"])
+    page = client.get(reverse("tracker:assessment_new")).content.decode()
+    assert 'name="vas_low_back_mm" id="id_vas_low_back_mm" value=""' in page
+    assert 'name="vas_sciatic_mm" id="id_vas_sciatic_mm" value=""' in page
+    assert "No low back pain" in page and "No sciatic pain" in page
+
+
+def test_ticking_no_pain_saves_0_and_a_contradiction_is_refused(client, setup):
+    client.force_login(setup["client"])
+    data = checkin(vas_low_back_mm="", vas_low_back_mm_none="on", vas_sciatic_mm="35")
+    client.post(reverse("tracker:assessment_new"), data)
+    assessment = Assessment.objects.get()
+    assert (assessment.vas_low_back_mm, assessment.vas_sciatic_mm) == (0, 35)
+
+    refused = client.post(
+        reverse("tracker:assessment_new"), checkin(vas_sciatic_mm="40", vas_sciatic_mm_none="on")
+    )
+    assert "You ticked “no pain” but also chose a number above 0" in str(
+        refused.context["form"].errors["vas_sciatic_mm"]
+    )
+    assert Assessment.objects.count() == 1
+
+
+def test_sex_life_not_applicable_is_left_out_of_the_score(client, setup):
+    client.force_login(setup["client"])
+    page = client.get(reverse("tracker:assessment_new")).content.decode()
+    assert "Not applicable to me" in page
+
+    answers = _odi([2] * 10)
+    answers["odi_8"] = "not_applicable"
+    client.post(reverse("tracker:assessment_new"), checkin(**answers))
+
+    assessment = Assessment.objects.get()
+    assert assessment.odi_answers[7] is None
+    assert assessment.odi_percent == 40.0  # 18 / 45
+    refused = client.post(reverse("tracker:assessment_new"), checkin(odi_1="not_applicable"))
+    assert "odi_1" in refused.context["form"].errors  # only sex life offers it
+
+
+def test_the_calf_question_and_the_red_flags_are_asked_in_plain_words(client, setup):
+    client.force_login(setup["client"])
+    page = client.get(reverse("tracker:assessment_new")).content.decode()
+    # Always in the page (it works without JavaScript), labelled as for calf pain.
+    assert "If your calf hurts: is one calf swollen, red or warm?" in page
+    assert 'name="calf_swelling"' in page and "Ordinary cramps at night" in page
+    for words in (
+        "New numbness between your legs or around your back passage",
+        "cannot feel when your bladder is full",
+        "New numbness or weakness in both legs",
+        "Bleeding from your vagina",
+        "Fluid leaking from your vagina",
+        "Regular, painful contractions",
+        "Chest pain",
+    ):
+        assert words in page, words
+
+
+def test_a_ticked_calf_needs_the_follow_up_answer(client, setup):
+    client.force_login(setup["client"])
+    response = client.post(reverse("tracker:assessment_new"), checkin(pain_locations=["calf"]))
+    assert "tell us whether one calf is swollen, red or warm" in str(
+        response.context["form"].errors["calf_swelling"]
+    )
+    assert not Assessment.objects.exists()
+
+    response = client.post(
+        reverse("tracker:assessment_new"),
+        checkin(pain_locations=["calf"], calf_swelling="no"),
+        follow=True,
+    )
+    page = response.content.decode()
+    assert Assessment.objects.get().symptoms == []
+    assert "Calf pain can fit the path of the sciatic nerve" in page
+    assert "if one calf is like that, stop exercising" in page
+    assert state_of(setup["client"]).state == "active"
+
+
+def test_a_swollen_calf_opens_a_hold_and_the_page_says_who_was_told(client, setup):
+    client.force_login(setup["client"])
+    response = client.post(
+        reverse("tracker:assessment_new"),
+        checkin(pain_locations=["calf"], calf_swelling="yes"),
+        follow=True,
+    )
+
+    assessment = Assessment.objects.get()
+    assert assessment.symptoms == ["calf_swelling"] and assessment.urgent
+    assert state_of(setup["client"]).state == "held"
+    alert = Alert.objects.get()
+    assert (alert.signs, alert.pt) == (["calf_swelling"], setup["pt"])
+    page = response.content.decode()
+    assert "Stop exercising. Contact your midwife, obstetrician or doctor today." in page
+    assert f"Your physical therapist {setup['pt']} has been alerted in Prenafit." in page
+    assert "fits the path of the sciatic nerve" not in page
+    # Seen again later, the page still says the same.
+    again = client.get(reverse("tracker:assessment", args=[assessment.pk])).content.decode()
+    assert f"Your physical therapist {setup['pt']} has been alerted" in again
+
+
+def test_a_red_flag_without_a_pt_says_nobody_was_told(client):
+    user = ClientFactory()
+    enrolled_client(today=local_today(user), client=user)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("tracker:assessment_new"), checkin(red_flags=["saddle_numbness"]), follow=True
+    )
+
+    page = response.content.decode()
+    assert "Stop exercising and seek urgent medical care now." in page
+    assert "Nobody has been told" in page
+    assert "has been alerted" not in page
+    assert state_of(user).state == "held"
+
+
+def test_a_check_in_with_too_few_odi_answers_is_not_the_baseline(client, setup):
+    client.force_login(setup["client"])
+    sparse = checkin(**_odi([1] * 7 + [None] * 3))
+    response = client.post(reverse("tracker:assessment_new"), sparse, follow=True)
+    first = Assessment.objects.get()
+    assert first.kind == "check_in" and first.odi_percent is None
+    assert "cannot be your baseline" in response.content.decode()
+
+    client.post(reverse("tracker:assessment_new"), checkin())
+    assert Assessment.objects.order_by("pk").last().kind == "baseline"
+
+
+def test_progress_shows_the_baseline_week_and_changes_since_that_week(client, setup):
+    client.force_login(setup["client"])
+    client.post(reverse("tracker:assessment_new"), checkin(vas_low_back_mm="20"))
+    Assessment.objects.update(gestational_week=16)
+    client.post(reverse("tracker:assessment_new"), checkin(vas_low_back_mm="32"))
+
+    page = client.get(reverse("tracker:progress")).content.decode()
+
+    assert "Your baseline: week 16" in page
+    assert "+12 mm since week 16" in page
+    assert "since baseline" not in page
+    assert "mild pain" in page and "little effect on daily life" in page
+
+
+def test_week_34_is_never_a_check_in_outside_33_to_35_plus_6(client):
+    user = ClientFactory()
+    today = local_today(user)
+    enrolled_client(today=today, week=37, client=user)
+    client.force_login(user)
+    client.post(reverse("tracker:assessment_new"), checkin())  # the baseline
+    client.post(reverse("tracker:assessment_new"), checkin())
+
+    assert list(Assessment.objects.order_by("pk").values_list("kind", flat=True)) == [
+        "baseline",
+        "check_in",
+    ]
+
+
+def test_the_check_in_nearest_to_34_plus_0_is_the_week_34_measure(client):
+    user = ClientFactory()
+    today = local_today(user)
+    enrolled_client(today=today, week=34, client=user)  # 34+0 today
+    due = user.pregnancy.due_date
+    client.force_login(user)
+    for ga_days in (16 * 7, 33 * 7 + 1, 34 * 7, 35 * 7 + 3):
+        services.assessment_record(
+            client=user,
+            vas_low_back_mm=20,
+            vas_sciatic_mm=5,
+            odi_answers=[1] * 10,
+            pain_locations=[],
+            symptoms=[],
+            today=due - dt.timedelta(days=280 - ga_days),
+        )
+
+    kinds = list(Assessment.objects.order_by("taken_on").values_list("kind", flat=True))
+    assert kinds == ["baseline", "check_in", "follow_up", "check_in"]
+    progress = client.get(reverse("tracker:progress")).context
+    assert progress["follow_up"].gestational_week == 34
+    assert progress["baseline"].gestational_week == 16
 
 
 def test_a_check_in_with_out_of_range_pain_is_refused(client, setup):

@@ -47,6 +47,8 @@ RELATIVE = [
     ("heavy_smoking", "Do you smoke heavily?", ACOG, False),
     ("other_condition", "Do you have another significant medical condition?", CANADA, False),
 ]
+# Relative in the screen before this migration, absolute from now on.
+MOVED_TO_ABSOLUTE = {"growth_restriction", "type1_diabetes", "hypertension", "hyperthyroidism"}
 RETIRED = {"underweight": "weight_extremes", "morbid_obesity": "weight_extremes"}
 SCREEN_PAUSE = "A new answer on the safety screen"
 
@@ -61,7 +63,6 @@ def forwards(apps, schema_editor):
     Notification = apps.get_model("tracker", "Notification")
     CareLink = apps.get_model("users", "CareLink")
 
-    old_kind = dict(Question.objects.values_list("key", "kind"))
     order = 0
     for kind, rows in (("absolute", ABSOLUTE), ("relative", RELATIVE)):
         for key, text, source, rescreen in rows:
@@ -98,7 +99,7 @@ def forwards(apps, schema_editor):
                 .order_by("recorded_at")
                 .first()
             )
-            moved = old_kind.get(old_key) == "relative" and kind == "absolute"
+            moved = old_key in MOVED_TO_ABSOLUTE
             Item.objects.create(
                 client_id=screening.client_id, kind=kind, question_key=key,
                 screening=screening, opened_at=screening.submitted_at,

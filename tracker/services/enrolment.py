@@ -65,7 +65,6 @@ def pregnancy_save(
     client,
     due_date: dt.date | None,
     lmp_date: dt.date | None,
-    birth_year: int | None,
     today: dt.date,
 ) -> PregnancyProfile:
     if due_date and lmp_date:
@@ -87,7 +86,6 @@ def pregnancy_save(
     changed_due_date = profile.pk and profile.due_date != due_date
     profile.due_date = due_date
     profile.lmp_date = lmp_date
-    profile.birth_year = birth_year
     profile.full_clean()
     profile.save()
     enrolment = Enrolment.objects.filter(client=client).first()

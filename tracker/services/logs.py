@@ -172,7 +172,12 @@ def session_log_record(
     enrolment = _enrolment_for_logging(client)
     if session is not None:
         session = ScheduledSession.objects.select_for_update().get(pk=session.pk, client=client)
-        if session.status == ScheduledSession.Status.CANCELLED:
+        # A session her pause cancelled may still be logged (data is never refused for
+        # being inconvenient; it is flagged); one cancelled by the birth or the end may not.
+        if (
+            session.status == ScheduledSession.Status.CANCELLED
+            and session.cancel_reason != "paused"
+        ):
             raise ValidationError(ERR_CANCELLED)
         if SessionLog.objects.filter(session=session).exists():
             raise ValidationError(ERR_ALREADY_LOGGED)

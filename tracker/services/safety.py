@@ -29,6 +29,7 @@ from ..models import (
     Screening,
     ScreeningQuestion,
 )
+from ..safety import RESCREEN_ASK_FROM, RESCREEN_DUE_AT, rescreen_answered  # noqa: F401
 from .alerts import alert_raise
 from .audit import plan_change
 
@@ -51,6 +52,7 @@ ERR_PROVIDER = "Enter the name or role of the care provider who cleared you."
 ERR_CLEARED_ON = "The date of the clearance cannot be in the future."
 ERR_NO_PT = "You have no PT in Prenafit to tell. Contact your care provider directly."
 ERR_NOT_PAUSED = "The program is not paused."
+ERR_RESUME_HELD = "Resuming lifts a pause only; it cannot lift what stops your program now."
 ERR_ALREADY_PAUSED = "The program is already paused."
 ERR_PAUSE_FINISHED = "The program has ended."
 ERR_PAUSE_NOT_HERS = "Your PT paused your program: only your PT (or an admin) can resume it."
@@ -189,7 +191,8 @@ def screen_items_open(*, client, screening: Screening, questions) -> list[Safety
             title=f"{client}: safety screen needs clearance from her care provider",
             url=reverse("tracker:pt_client", args=[client.pk]),
         )
-    if screening.kind == Screening.Kind.RESCREEN:
+    # The re-screen, or a whole screen answered from 25+4 on, answers the 26-week re-screen.
+    if screening.kind == Screening.Kind.RESCREEN or rescreen_answered(client, None):
         for item in SafetyItem.objects.filter(
             client=client, kind=K.RESCREEN_DUE, closed_at__isnull=True
         ):
@@ -401,6 +404,9 @@ def pause_lift(*, client, by, today: dt.date) -> SafetyItem:
     state = safety.state_of(client)
     item = state.pause
     if item is None:
+        if state.state in (safety.BLOCKED, safety.HELD, safety.PENDING_CLEARANCE):
+            # a hold or a screen answer is lifted by a clearance, not by resuming
+            raise PermissionDenied(f"{ERR_RESUME_HELD} {state.next_step}")
         raise ValidationError(ERR_NOT_PAUSED)
     if not safety.pause_liftable_by(item, by, client=client, pt=state.pt):
         raise PermissionDenied(ERR_PAUSE_NOT_HERS if by.pk == client.pk else ERR_PAUSE_NOT_YOURS)
@@ -411,17 +417,6 @@ def pause_lift(*, client, by, today: dt.date) -> SafetyItem:
 
 
 # --- the 26-week re-screen (SAFETY.md section 4) ----------------------------------------------
-
-
-RESCREEN_ASK_FROM = (25, 4)  # asked on home and by reminder from 25+4
-RESCREEN_DUE_AT = 28  # an item opens at 28+0 without an answer
-
-
-def rescreen_answered(client, due_date: dt.date) -> bool:
-    start = date_at(due_date, RESCREEN_ASK_FROM[0]) + dt.timedelta(days=RESCREEN_ASK_FROM[1])
-    return Screening.objects.filter(
-        client=client, kind=Screening.Kind.RESCREEN, submitted_at__date__gte=start
-    ).exists()
 
 
 def rescreen_overdue(now: dt.datetime):
@@ -481,6 +476,8 @@ def pregnancy_end(
         raise ValidationError({"outcome": ERR_OUTCOME})
     if not confirm:
         raise ValidationError({"confirm": ERR_CONFIRM})
+    if not PregnancyProfile.objects.filter(client=client).exists():
+        raise ValidationError(ERR_NO_PREGNANCY)
     if outcome == BIRTH:
         return birth_record(client=client, birth_date=on, today=today)
     _lock(client)

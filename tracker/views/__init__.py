@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from tracker.selectors import assessment_due, client_home, local_today
+from tracker.selectors import assessment_due, client_home, home_questions, local_today
 from users.selectors import active_link_for_client
 
 
@@ -26,9 +26,17 @@ def home(request):
         from .pt import dashboard
 
         return dashboard(request)
+    from .client import safety_notice
+
     today = local_today(user)
     context = client_home(user, today)
     context["today"] = today
     context["link"] = active_link_for_client(client=user)
     context["assessment_due"] = assessment_due(user, today)
+    safety = context.get("safety")
+    if safety is not None and not safety.active:
+        context["notice"] = safety_notice(user, safety, today)
+    context.update(
+        home_questions(user, context.get("profile"), safety, context.get("screening"), today)
+    )
     return render(request, "tracker/client_home.html", context)

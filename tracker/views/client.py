@@ -1,4 +1,7 @@
-"""The client's own pages: pregnancy, screening, enrolment, schedule, sessions."""
+"""The client's own pages: pregnancy, screening, enrolment, schedule, sessions, and her side
+of the safety loop (SAFETY.md): the notice of why her program is not active and what to do
+next, her own clearance when she has no PT, "tell my PT I've been seen", the 26-week
+re-screen and the end of the pregnancy."""
 
 from datetime import date, timedelta
 
@@ -12,15 +15,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.selectors import current_version_by_slug
 from tracker import selectors, services
 from tracker.forms import (
-    BirthForm,
     EnrolmentForm,
     PauseForm,
+    PregnancyEndForm,
     PregnancyForm,
     RescheduleForm,
     ScheduleForm,
     ScreeningForm,
+    SeenForm,
+    SelfClearanceForm,
 )
-from tracker.gestation import max_heart_rate
 from tracker.models import Screening
 from tracker.safety import state_of
 from users.decorators import client_required
@@ -36,6 +40,15 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def safety_notice(client, safety, today) -> dict:
+    """Her notice (`selectors.safety_notice`) with the forms it offers."""
+    return {
+        **selectors.safety_notice(client, safety),
+        "clearance_form": SelfClearanceForm(initial={"cleared_on": today}),
+        "seen_form": SeenForm(initial={"seen_on": today}),
+    }
+
+
 @client_required
 @require_http_methods(["GET", "POST"])
 def pregnancy_edit(request):
@@ -43,9 +56,9 @@ def pregnancy_edit(request):
     profile = selectors.pregnancy_of(client)
     initial = {}
     if profile:
-        initial = {"due_date": profile.due_date, "birth_year": profile.birth_year}
+        initial = {"due_date": profile.due_date}
         if profile.lmp_date:
-            initial = {"lmp_date": profile.lmp_date, "birth_year": profile.birth_year}
+            initial = {"lmp_date": profile.lmp_date}
     form = PregnancyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,19 +75,27 @@ def pregnancy_edit(request):
     return render(request, "tracker/pregnancy_form.html", {"form": form, "profile": profile})
 
 
-@client_required
-@require_http_methods(["GET", "POST"])
-def screening(request):
+def _screen(request, *, kind: str, questions):
+    """The screen or the re-screen: an absolute "yes" is saved only after an "are you sure?"
+    step (the same answers posted again with `confirm_absolute`). Answers are sticky."""
     client = request.user
-    questions = selectors.active_screening_questions()
     form = ScreeningForm(request.POST or None, questions=questions)
+    confirm = []
     if request.method == "POST" and form.is_valid():
         try:
             services.screening_submit(
-                client=client, answers=form.answers(), today=selectors.local_today(client)
+                client=client,
+                answers=form.answers(),
+                today=selectors.local_today(client),
+                kind=kind,
+                confirm_absolute=request.POST.get("confirm_absolute") == "yes",
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            if hasattr(exc, "error_dict") and "confirm_absolute" in exc.error_dict:
+                answers = form.answers()
+                confirm = [q for q in form.questions if q.kind == "absolute" and answers[q.key]]
+            else:
+                _apply_errors(form, exc)
         else:
             return redirect("tracker:screening_result")
     absolute = [form[q.key] for q in form.questions if q.kind == "absolute"]
@@ -82,26 +103,56 @@ def screening(request):
     return render(
         request,
         "tracker/screening_form.html",
-        {"form": form, "absolute": absolute, "relative": relative},
+        {
+            "form": form,
+            "absolute": absolute,
+            "relative": relative,
+            "confirm": confirm,
+            "rescreen": kind == Screening.Kind.RESCREEN,
+            "answered_before": selectors.latest_screening(client) is not None,
+        },
     )
 
 
 @client_required
+@require_http_methods(["GET", "POST"])
+def screening(request):
+    return _screen(
+        request, kind=Screening.Kind.INITIAL, questions=selectors.active_screening_questions()
+    )
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def rescreen(request):
+    """The 26-week re-screen: only the questions marked for it."""
+    questions = selectors.active_screening_questions().filter(rescreen=True)
+    return _screen(request, kind=Screening.Kind.RESCREEN, questions=questions)
+
+
+@client_required
 def screening_result(request):
+    """Her screen as it stands: the open answers decide (answering again never clears an
+    earlier yes), with the way forward that is hers."""
     client = request.user
     latest = selectors.latest_screening(client)
     if latest is None:
         return redirect("tracker:screening")
-    questions = {q.key: q for q in selectors.active_screening_questions()}
-    reasons = [questions[k].text for k in latest.positive_keys if k in questions]
+    safety = state_of(client)
+    today = selectors.local_today(client)
+    notice = safety_notice(client, safety, today)
+    screen_rows = [r for r in notice["rows"] if r["kind"] in ("absolute", "relative")]
     return render(
         request,
         "tracker/screening_result.html",
         {
             "screening": latest,
-            "reasons": reasons,
-            "cleared": services.screening_is_cleared(latest),
+            "safety": safety,
+            "notice": notice,
+            "absolute": [r for r in screen_rows if r["kind"] == "absolute"],
+            "relative": [r for r in screen_rows if r["kind"] == "relative"],
             "enrolment": selectors.enrolment_of(client),
+            "today": today,
         },
     )
 
@@ -169,8 +220,10 @@ def week(request):
         start = today
     monday = _monday(start)
     sessions = selectors.week_sessions(client, monday)
+    safety = state_of(client)
+    held = selectors.on_hold(safety)
     for session in sessions:
-        session.state = selectors.session_state(session, today)
+        session.state = selectors.session_state(session, today, on_hold=held)
     return render(
         request,
         "tracker/week.html",
@@ -181,6 +234,8 @@ def week(request):
             "previous": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),
             "today": today,
+            "safety": safety,
+            "on_hold": held,
         },
     )
 
@@ -190,10 +245,17 @@ def calendar(request):
     client = request.user
     today = selectors.local_today(client)
     enrolment = selectors.enrolment_of(client)
+    safety = state_of(client)
     return render(
         request,
         "tracker/calendar.html",
-        {"weeks": selectors.calendar_weeks(client, today), "enrolment": enrolment, "today": today},
+        {
+            "weeks": selectors.calendar_weeks(client, today, safety),
+            "enrolment": enrolment,
+            "today": today,
+            "safety": safety,
+            "on_hold": selectors.on_hold(safety),
+        },
     )
 
 
@@ -202,15 +264,14 @@ def session_detail(request, session_id):
     client = request.user
     session = selectors.session_for_client(client=client, session_id=session_id)
     today = selectors.local_today(client)
-    profile = selectors.pregnancy_of(client)
-    max_hr = max_heart_rate(profile.birth_year if profile else None, today)
     return render(
         request,
         "tracker/session_detail.html",
         {
-            "session": selectors.session_with_content(session, max_hr),
-            "state": selectors.session_state(session, today),
-            "max_hr": max_hr,
+            "session": selectors.session_with_content(session),
+            "state": selectors.session_state(
+                session, today, on_hold=selectors.on_hold(state_of(client))
+            ),
             "reschedule_form": RescheduleForm(initial={"date": session.date}),
             "today": today,
         },
@@ -275,16 +336,17 @@ def schedule_settings(request):
             )
             return redirect("tracker:schedule")
     feed_url = request.build_absolute_uri(f"/calendar/{enrolment.feed_token}.ics")
+    safety = state_of(client)
     return render(
         request,
         "tracker/schedule_settings.html",
         {
-            "safety": state_of(client),
+            "safety": safety,
+            "notice": safety_notice(client, safety, selectors.local_today(client)),
             "form": form,
             "enrolment": enrolment,
             "feed_url": feed_url,
             "pause_form": PauseForm(),
-            "birth_form": BirthForm(),
         },
     )
 
@@ -336,33 +398,150 @@ def schedule_resume(request):
             messages.warning(request, _("The pause is lifted.") + " " + safety.next_step)
         else:
             messages.success(request, _("Welcome back: your sessions are in your calendar again."))
-    return redirect("tracker:schedule")
+    return _back(request, "tracker:schedule")
+
+
+def _back(request, default: str):
+    """Back to home when the form came from there, else to `default` (no open redirect)."""
+    return redirect("home" if request.POST.get("next") == "home" else default)
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def pregnancy_end(request):
+    """ "My baby was born" or "my pregnancy has ended", then an "are you sure?" step (the same
+    answers posted again with `confirm`). The ended path is neutral and brief."""
+    return _pregnancy_end(request, outcome=request.GET.get("outcome", ""))
 
 
 @client_required
 @require_http_methods(["GET", "POST"])
 def birth(request):
+    """The birth path of the end page (its old URL keeps working)."""
+    return _pregnancy_end(request, outcome="birth")
+
+
+def _pregnancy_end(request, *, outcome: str):
     client = request.user
     profile = selectors.pregnancy_of(client)
     if profile is None:
         raise Http404("No pregnancy recorded.")
-    form = BirthForm(request.POST or None)
+    today = selectors.local_today(client)
+    initial = {"outcome": outcome} if outcome in ("birth", "ended") else {}
+    form = PregnancyEndForm(request.POST or None, initial=initial)
+    confirming = False
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        confirmed = request.POST.get("confirm") == "yes"
         try:
-            services.birth_record(
+            services.pregnancy_end(
                 client=client,
-                birth_date=form.cleaned_data["birth_date"],
-                today=selectors.local_today(client),
+                outcome=data["outcome"],
+                on=data["date"],
+                confirm=confirmed,
+                by=client,
+                today=today,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            if hasattr(exc, "error_dict") and set(exc.error_dict) == {"confirm"}:
+                confirming = True  # the "are you sure?" step
+            elif hasattr(exc, "error_dict") and "birth_date" in exc.error_dict:
+                form.add_error("date", exc.error_dict["birth_date"][0].messages)
+            else:
+                _apply_errors(form, exc)
         else:
-            messages.success(
-                request,
-                _("Congratulations! Your program is complete; later sessions are cancelled."),
-            )
+            if data["outcome"] == "ended":
+                messages.info(
+                    request, _("Recorded. Your program has ended and nothing more is planned.")
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The birth is recorded and your program is complete; later sessions "
+                        "are cancelled. Thank you for taking part, and take good care of "
+                        "yourself."
+                    ),
+                )
             return redirect("home")
-    return render(request, "tracker/birth_form.html", {"form": form, "profile": profile})
+    return render(
+        request,
+        "tracker/pregnancy_end.html",
+        {
+            "form": form,
+            "profile": profile,
+            "confirming": confirming,
+            "safety": state_of(client, profile=profile),
+            "today": today,
+        },
+    )
+
+
+# --- her way forward when she is not active (SAFETY.md section 3) --------------------------
+
+
+@client_required
+@require_POST
+def safety_clearance(request):
+    """Without a PT she records her own care provider's clearance (self-reported): for
+    relative items and holds opened while she had no PT, never for an absolute item."""
+    client = request.user
+    form = SelfClearanceForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("home")
+    data = form.cleaned_data
+    try:
+        services.clearance_record(
+            client=client,
+            recorded_by=client,
+            provider=data["provider"],
+            note=data["note"],
+            cleared_on=data["cleared_on"],
+            today=selectors.local_today(client),
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+        return redirect("home")
+    safety = state_of(client)
+    done = _("Your care provider's clearance is recorded (self-reported).")
+    if safety.active:
+        messages.success(request, done + " " + _("Your sessions go on as planned."))
+    else:
+        messages.warning(request, done + " " + safety.next_step)
+    return redirect("home")
+
+
+@client_required
+@require_POST
+def safety_seen(request):
+    """She tells her PT she has been seen by her care provider (an in-app message)."""
+    client = request.user
+    form = SeenForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("home")
+    try:
+        notice = services.seen_tell_pt(
+            client=client,
+            provider=form.cleaned_data["provider"],
+            seen_on=form.cleaned_data["seen_on"],
+            today=selectors.local_today(client),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Your PT %(name)s has been told in Prenafit. They will review your program.")
+            % {"name": notice.recipient},
+        )
+    return redirect("home")
 
 
 @client_required

@@ -13,9 +13,9 @@ from programs.models import Prescription
 from programs.safety import WARNING_SIGNS
 from tracker import selectors, services
 from tracker.forms import AssessmentForm, DeleteAccountForm, SessionLogForm
-from tracker.models import OdiSection
+from tracker.models import OdiSection, SafetyItem
 from tracker.reports import export_csv as export_csv_text
-from tracker.scoring import odi_band, triage_messages, vas_band
+from tracker.scoring import odi_plain, triage_messages, vas_plain
 from tracker.views.client import _apply_errors
 from users.decorators import client_required
 from users.services import user_delete
@@ -32,8 +32,26 @@ def _prescriptions(session):
 
 
 def _after_log(request, log, created: bool):
-    if log.warning_signs:
+    if log.warning_signs or getattr(log, "hold", None) is not None:
         return redirect("tracker:stop", log_id=log.pk)
+    if log.flagged:
+        # Logged while her program is not active: kept, and flagged (SAFETY.md section 1).
+        from tracker.safety import state_of
+
+        safety = state_of(log.client)
+        if not safety.active:
+            messages.info(
+                request,
+                (_("Your log is saved.") if created else _("Log updated."))
+                + " "
+                + (
+                    _("Your program is not active, so it is flagged for your PT %(name)s.")
+                    % {"name": safety.pt}
+                    if safety.pt
+                    else _("Your program is not active: see home for what to do next.")
+                ),
+            )
+            return redirect("home")
     messages.success(request, _("Session logged. Well done!") if created else _("Log updated."))
     session = log.session
     if session and log.status == "completed" and log.minutes * 2 < session.planned_minutes:
@@ -135,12 +153,40 @@ def log_edit(request, log_id):
 @client_required
 @require_GET
 def stop(request, log_id):
-    log = selectors.log_for_client(client=request.user, log_id=log_id)
+    """The stop page after a log with warning signs: the message of its tier, the signs, and
+    exactly who was told (her PT by name, or nobody). Never claims an alert not raised."""
+    from tracker import safety as rules
+    from tracker.models import SafetyItem
+
+    client = request.user
+    log = selectors.log_for_client(client=client, log_id=log_id)
+    hold = services.hold_for(session_log=log)
+    if hold is None:
+        # The same signs while an earlier hold and its alert were still open: that hold
+        # stands for this log too (SAFETY.md section 2: one hold, one alert).
+        earlier = (
+            SafetyItem.objects.filter(
+                client=client, kind=SafetyItem.Kind.HOLD, closed_at__isnull=True
+            )
+            .exclude(session_log=None, assessment=None)
+            .order_by("-pk")
+            .first()
+        )
+        if earlier is not None and set(rules.hold_signs(log.warning_signs)) <= set(earlier.signs):
+            hold = services.hold_for(session_log=earlier.session_log, assessment=earlier.assessment)
     labels = dict(WARNING_SIGNS)
+    tier = rules.tier_of(log.warning_signs) or rules.TODAY
     return render(
         request,
         "tracker/stop.html",
-        {"log": log, "signs": [labels.get(k, k) for k in log.warning_signs]},
+        {
+            "log": log,
+            "hold": hold,
+            "signs": [labels.get(k, k) for k in log.warning_signs],
+            "message": hold.message if hold else str(rules.TIER_MESSAGES[tier]),
+            "emergency": tier == rules.EMERGENCY,
+            "told": hold.told if hold and hold.alert.pk else None,
+        },
     )
 
 
@@ -177,15 +223,37 @@ def assessment_new(request):
                 vas_sciatic_mm=data["vas_sciatic_mm"],
                 odi_answers=form.odi_answers(),
                 pain_locations=data["pain_locations"],
-                symptoms=data["symptoms"],
+                symptoms=form.symptom_keys(),
                 today=selectors.local_today(client),
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            if assessment.hold is not None:
+                # The page she lands on says which hold and exactly who was told.
+                request.session[HOLD_KEY] = [assessment.pk, assessment.hold.item.pk]
             return redirect("tracker:assessment", assessment_id=assessment.pk)
     due = selectors.assessment_due(client, selectors.local_today(client))
     return render(request, "tracker/assessment_form.html", {"form": form, "due": due})
+
+
+HOLD_KEY = "checkin_hold"
+
+
+def _hold_of(request, assessment):
+    """The hold this check-in opened, or the open one it joined (same signs, alert unread)."""
+    hold = services.hold_for(assessment=assessment)
+    if hold is not None or not assessment.urgent:
+        return hold
+    remembered = request.session.get(HOLD_KEY)
+    if not remembered or remembered[0] != assessment.pk:
+        return None
+    item = SafetyItem.objects.filter(pk=remembered[1], client=request.user).first()
+    if item is None:
+        return None
+    if item.session_log_id:
+        return services.hold_for(session_log=item.session_log)
+    return services.hold_for(assessment=item.assessment)
 
 
 @client_required
@@ -204,9 +272,10 @@ def assessment_detail(request, assessment_id):
         "tracker/assessment_detail.html",
         {
             "assessment": assessment,
-            "odi_band": odi_band(assessment.odi_percent),
-            "low_back_band": vas_band(assessment.vas_low_back_mm),
-            "sciatic_band": vas_band(assessment.vas_sciatic_mm),
+            "hold": _hold_of(request, assessment),
+            "odi_plain": odi_plain(assessment.odi_percent),
+            "low_back_plain": vas_plain(assessment.vas_low_back_mm),
+            "sciatic_plain": vas_plain(assessment.vas_sciatic_mm),
             "messages_": triage_messages(assessment.pain_locations, assessment.symptoms),
             "progress": selectors.progress(client, selectors.local_today(client)),
         },
