@@ -28,15 +28,7 @@ def utc(*parts) -> dt.datetime:
 NOW = utc(2027, 3, 24, 3, 0)
 TODAY = NOW.date()
 
-pytestmark = [pytest.mark.django_db, pin(NOW)]
-
-
-@pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    """Record what would be enqueued instead of talking to a broker."""
-    sent = []
-    monkeypatch.setattr("tracker.tasks.enqueue_delivery", lambda pk: sent.append(pk) or True)
-    return sent
+pytestmark = [pytest.mark.django_db, pin(NOW), pytest.mark.usefixtures("no_broker")]
 
 
 @pytest.fixture

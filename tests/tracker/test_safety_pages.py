@@ -31,9 +31,8 @@ from tracker.models import (
     ScreeningQuestion,
     SessionLog,
 )
-from tracker.safety import state_of
+from tracker.safety import rescreen_answered, state_of
 from tracker.selectors import local_today
-from tracker.safety import rescreen_answered
 
 pytestmark = [pytest.mark.django_db, pin()]
 

@@ -47,15 +47,7 @@ NOW = dt.datetime(2027, 3, 24, 3, 0, tzinfo=dt.UTC)  # Wednesday 04:00 in Madrid
 TODAY = NOW.date()
 MADRID = "Europe/Madrid"
 
-pytestmark = [pytest.mark.django_db, pin(NOW)]
-
-
-@pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    """Record what would be enqueued instead of talking to a broker."""
-    sent = []
-    monkeypatch.setattr("tracker.tasks.enqueue_delivery", lambda pk: sent.append(pk) or True)
-    return sent
+pytestmark = [pytest.mark.django_db, pin(NOW), pytest.mark.usefixtures("no_broker")]
 
 
 @pytest.fixture
