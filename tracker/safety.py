@@ -194,6 +194,15 @@ class SafetyState:
         return next_step(self.state, has_pt=self.pt is not None, pt=self.pt)
 
 
+def screen_result(items) -> str:
+    """Her screen as it stands, from her open screen answers (answers are sticky, so a later
+    all-"no" screen does not hide an open "yes"): blocked, pending_clearance or cleared."""
+    kinds = {i.kind for i in items}
+    if K.ABSOLUTE in kinds:
+        return "blocked"
+    return "pending_clearance" if K.RELATIVE in kinds else "cleared"
+
+
 def state_of(client, *, profile=None) -> SafetyState:
     """Her derived state, her open items and her PT (three queries)."""
     from .models import PregnancyProfile

@@ -34,6 +34,7 @@ from ..models import (
 from ..safety import (
     can_self_clear,
     closes_by,
+    screen_result,
     sign_labels,
     state_of,
 )
@@ -112,12 +113,9 @@ def _screening_result(screening) -> dict | None:
     answers = [
         i for i in state.items if i.kind in (SafetyItem.Kind.ABSOLUTE, SafetyItem.Kind.RELATIVE)
     ]
-    kinds = {i.kind for i in answers}
     texts = dict(ScreeningQuestion.objects.values_list("key", "text"))
     return {
-        "result": "blocked"
-        if SafetyItem.Kind.ABSOLUTE in kinds
-        else ("pending_clearance" if kinds else "cleared"),
+        "result": screen_result(answers),
         "state": state.state,
         "cleared_by_provider": screening.clearances.exists(),
         "submitted_at": screening.submitted_at,

@@ -33,7 +33,6 @@ from .enrolment import (
     schedule_change,
     schedule_move_to_version,
     schedule_rebuild_future,
-    screening_is_cleared,
     screening_result,
     screening_submit,
     session_reschedule,

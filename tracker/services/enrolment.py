@@ -146,20 +146,6 @@ def screening_submit(
     return screening
 
 
-def screening_is_cleared(screening: Screening | None) -> bool:
-    """Is she free of open screen answers? (The screen's own result is history; her open
-    items decide.)"""
-    if screening is None:
-        return False
-    from ..models import SafetyItem
-
-    return not SafetyItem.objects.filter(
-        client_id=screening.client_id,
-        kind__in=[SafetyItem.Kind.ABSOLUTE, SafetyItem.Kind.RELATIVE],
-        closed_at__isnull=True,
-    ).exists()
-
-
 # --- enrolment and the schedule -----------------------------------------------------------
 
 
