@@ -79,6 +79,20 @@ def _object_id(delivery: Delivery) -> int | None:
     return int(parts[1]) if parts[0] in ("session", "alert") and parts[1].isdigit() else None
 
 
+def _program_problem(user, now: dt.datetime, *, not_enrolled: str):
+    """Her derived state, and why nothing about her program may go out: not enrolled, or
+    past 42+0 (SAFETY.md section 5)."""
+    from ..safety import after_program, state_of
+    from ..selectors import local_today
+
+    if not Enrolment.objects.filter(client=user).exists():
+        return None, not_enrolled
+    state = state_of(user)
+    if state.profile and after_program(state.profile.due_date, local_today(user, now)):
+        return state, "the pregnancy is past 42+0"
+    return state, None
+
+
 def relevance_problem(delivery: Delivery, now: dt.datetime) -> str | None:
     """Why the message should no longer go out, or None."""
     user = delivery.recipient
@@ -94,16 +108,11 @@ def relevance_problem(delivery: Delivery, now: dt.datetime) -> str | None:
         ReminderKind.ASSESSMENT_DUE,
     ):
         # SAFETY.md section 1: re-checked at sending, so a queued one is dropped.
-        from ..safety import after_program, state_of
-        from ..selectors import local_today
-
-        if not Enrolment.objects.filter(client=user).exists():
-            return "the program is not active"
-        state = state_of(user)
+        state, problem = _program_problem(user, now, not_enrolled="the program is not active")
+        if problem:
+            return problem
         if not state.active:
             return f"the program is not active ({state.state})"
-        if state.profile and after_program(state.profile.due_date, local_today(user, now)):
-            return "the pregnancy is past 42+0"
     if kind == ReminderKind.SESSION_UPCOMING:
         if delivery.object_key.startswith("session:"):
             session = (
@@ -138,16 +147,13 @@ def relevance_problem(delivery: Delivery, now: dt.datetime) -> str | None:
         if alert.acknowledged_at is not None:
             return "the alert was acknowledged"
     if kind == ReminderKind.RESCREEN_DUE:
-        from ..safety import after_program, rescreen_answered, state_of
-        from ..selectors import local_today
+        from ..safety import rescreen_answered
 
-        if not Enrolment.objects.filter(client=user).exists():
-            return "she is not enrolled"
-        state = state_of(user)
+        state, problem = _program_problem(user, now, not_enrolled="she is not enrolled")
+        if problem:
+            return problem
         if state.profile is None or state.finished:
             return f"the pregnancy is over ({state.state})"
-        if after_program(state.profile.due_date, local_today(user, now)):
-            return "the pregnancy is past 42+0"
         if rescreen_answered(user, state.profile.due_date):
             return "the re-screen was answered"
     return None
