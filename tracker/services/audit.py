@@ -1,22 +1,44 @@
-"""The audit trail and plan-change history: who changed or saw which client's data, and
-why (never a score or a symptom)."""
+"""The audit trail and plan-change history: who changed or saw which clients' data, and what
+kind of page or change it was. An audit row holds ids and a fixed label only: never a name, an
+e-mail, a symptom, a score or any other value (the plan change itself holds the words)."""
+
+from collections.abc import Iterable
+
+from django.db import models
 
 from ..models import AuditEvent, PlanChange
 
 
-def audit_record(*, actor, client, action: str, what: str) -> AuditEvent:
-    """Record who saw or changed which client's data. `what` names the page or the change,
-    never a score or a symptom."""
+def audit_record(
+    *,
+    actor,
+    action: str,
+    what: str,
+    client=None,
+    clients: Iterable[int] = (),
+    obj: models.Model | None = None,
+) -> AuditEvent:
+    """One row per request or change. `client` is the one client concerned (if any), `clients`
+    the ids of every client shown (a list page, an export), `obj` the record concerned. `what`
+    is a fixed label of the page or change (e.g. "client page"), never built from her data."""
+    ids = sorted({*(int(pk) for pk in clients), *([client.pk] if client is not None else [])})
     return AuditEvent.objects.create(
-        actor=actor,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_ref=getattr(actor, "pk", None),
         client=client,
-        client_label=f"{client.full_name} <{client.email}>" if client else "",
+        client_ids=ids,
         action=action,
         what=what[:200],
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
     )
 
 
 def plan_change(client, by, description: str) -> PlanChange:
-    """A change to her plan: in her PT's plan history and in the audit log."""
-    audit_record(actor=by, client=client, action=AuditEvent.Action.CHANGE, what=description)
-    return PlanChange.objects.create(client=client, changed_by=by, description=description[:300])
+    """A change to her plan: the words go in her PT's plan history (deleted with her account);
+    the audit log records only that a plan change happened, and its id."""
+    change = PlanChange.objects.create(client=client, changed_by=by, description=description[:300])
+    audit_record(
+        actor=by, client=client, action=AuditEvent.Action.CHANGE, what="plan change", obj=change
+    )
+    return change

@@ -31,7 +31,9 @@ def note_add(*, client, author, text: str) -> PTNote:
     if not text:
         raise ValidationError({"text": ERR_EMPTY_NOTE})
     note = PTNote.objects.create(client=client, author=author, text=text)
-    audit_record(actor=author, client=client, action=AuditEvent.Action.CHANGE, what="added a note")
+    audit_record(
+        actor=author, client=client, action=AuditEvent.Action.CHANGE, what="added a note", obj=note
+    )
     return note
 
 
@@ -45,7 +47,11 @@ def note_update(*, note: PTNote, by, text: str) -> PTNote:
     note.text = text
     note.save(update_fields=["text", "updated_at"])
     audit_record(
-        actor=by, client=note.client, action=AuditEvent.Action.CHANGE, what="edited a note"
+        actor=by,
+        client=note.client,
+        action=AuditEvent.Action.CHANGE,
+        what="edited a note",
+        obj=note,
     )
     return note
 
@@ -62,7 +68,8 @@ def alert_acknowledge(*, alert: Alert, by) -> Alert:
         actor=by,
         client=alert.client,
         action=AuditEvent.Action.CHANGE,
-        what=f"acknowledged a {alert.get_kind_display().lower()} alert",
+        what="acknowledged an alert",
+        obj=alert,
     )
     return alert
 
