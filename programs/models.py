@@ -8,6 +8,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.validators import multi_line, single_line
+
 FIRST_WEEK = 17
 LAST_WEEK = 42
 
@@ -35,7 +37,9 @@ class EvidenceMixin(models.Model):
     evidence = models.CharField(
         _("evidence"), max_length=10, choices=Evidence.choices, default=Evidence.DEFAULT
     )
-    source = models.CharField(_("source note"), max_length=300, blank=True)
+    source = models.CharField(
+        _("source note"), max_length=300, blank=True, validators=[single_line]
+    )
 
     class Meta:
         abstract = True
@@ -68,12 +72,12 @@ class Exercise(EvidenceMixin):
         HIPS = "hips", _("Hips")
 
     slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[single_line])
     kind = models.CharField(max_length=20, choices=Kind.choices)
     body_region = models.CharField(max_length=20, choices=Region.choices)
-    equipment = models.CharField(max_length=120, blank=True)
-    instructions = models.TextField()
-    safety_notes = models.TextField(blank=True)
+    equipment = models.CharField(max_length=120, blank=True, validators=[single_line])
+    instructions = models.TextField(validators=[multi_line])
+    safety_notes = models.TextField(blank=True, validators=[multi_line])
     supine = models.BooleanField(_("done lying on the back"), default=False)
     replace_from_week = models.PositiveSmallIntegerField(
         null=True,
@@ -112,9 +116,9 @@ class Exercise(EvidenceMixin):
 
 class Program(models.Model):
     slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200)
-    summary = models.TextField(blank=True)
-    citation = models.TextField(blank=True)
+    name = models.CharField(max_length=200, validators=[single_line])
+    summary = models.TextField(blank=True, validators=[multi_line])
+    citation = models.TextField(blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["name"]
@@ -130,7 +134,7 @@ class ProgramVersion(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    label = models.CharField(max_length=40, blank=True)
+    label = models.CharField(max_length=40, blank=True, validators=[single_line])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     cloned_from = models.ForeignKey(
@@ -149,7 +153,7 @@ class ProgramVersion(models.Model):
         default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     weekly_minutes_target = models.PositiveSmallIntegerField(default=150)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multi_line])
     facts = models.JSONField(default=list, blank=True)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -208,7 +212,7 @@ class VersionContent(models.Model):
 class Phase(EvidenceMixin, VersionContent):
     version = models.ForeignKey(ProgramVersion, on_delete=models.CASCADE, related_name="phases")
     order = models.PositiveSmallIntegerField(default=0)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[single_line])
     start_week = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)]
     )
@@ -216,7 +220,7 @@ class Phase(EvidenceMixin, VersionContent):
         validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)],
         help_text=_("Inclusive. The last phase ends at week 42 (until birth)."),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["version", "start_week"]
@@ -245,9 +249,13 @@ class Phase(EvidenceMixin, VersionContent):
 class SessionTemplate(EvidenceMixin, VersionContent):
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="templates")
     order = models.PositiveSmallIntegerField(default=0)
-    code = models.CharField(max_length=8, help_text=_("A, B, C... rotated through the week."))
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    code = models.CharField(
+        max_length=8,
+        validators=[single_line],
+        help_text=_("A, B, C... rotated through the week."),
+    )
+    name = models.CharField(max_length=120, validators=[single_line])
+    description = models.TextField(blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["phase", "order", "code"]
@@ -276,7 +284,7 @@ class Block(EvidenceMixin, VersionContent):
     minutes = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(120)]
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["template", "order"]
@@ -333,8 +341,8 @@ class Prescription(EvidenceMixin, VersionContent):
         blank=True,
         validators=[MinValueValidator(30), MaxValueValidator(100)],
     )
-    load = models.CharField(max_length=120, blank=True)
-    cue = models.TextField(_("coaching cue"), blank=True)
+    load = models.CharField(max_length=120, blank=True, validators=[single_line])
+    cue = models.TextField(_("coaching cue"), blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["block", "order"]

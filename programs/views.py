@@ -1,5 +1,8 @@
+from django.contrib import messages
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
+
+from config.validators import ERR_SINGLE_LINE, is_single_line
 
 from .models import Exercise, SciaticaSource
 from .safety import (
@@ -55,6 +58,10 @@ def exercise_list(request):
     for key, allowed in valid.items():
         if filters[key] not in allowed:
             filters[key] = ""
+    status = 200
+    if not is_single_line(filters["q"]):  # a NUL would reach PostgreSQL
+        messages.error(request, ERR_SINGLE_LINE)
+        filters["q"], status = "", 400
     return render(
         request,
         "programs/exercise_list.html",
@@ -65,6 +72,7 @@ def exercise_list(request):
             "regions": Exercise.Region.choices,
             "sources": SciaticaSource.choices,
         },
+        status=status,
     )
 
 

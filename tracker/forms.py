@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.validators import multi_line, single_line
 from programs.models import ProgramVersion
 from users.timezones import time_zone_choices
 from users.widgets import LongSelect
@@ -101,12 +102,17 @@ class RescheduleForm(forms.Form):
 
 
 class PauseForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=200, required=False, validators=[single_line]
+    )
 
 
 class ClearanceForm(forms.Form):
     provider = forms.CharField(
-        label=_("Cleared by"), max_length=200, help_text=_("The care provider's name and role.")
+        label=_("Cleared by"),
+        max_length=200,
+        validators=[single_line],
+        help_text=_("The care provider's name and role."),
     )
     cleared_on = forms.DateField(
         label=_("Date of the clearance"),
@@ -115,7 +121,11 @@ class ClearanceForm(forms.Form):
         help_text=_("Leave empty for today."),
     )
     note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        validators=[multi_line],
     )
 
 
@@ -175,7 +185,11 @@ class SessionLogForm(forms.Form):
         ),
     )
     notes = forms.CharField(
-        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label=_("Notes"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        validators=[multi_line],
     )
 
     def __init__(self, *args, prescriptions=(), **kwargs):
@@ -189,7 +203,7 @@ class SessionLogForm(forms.Form):
                 label=_("Sets done"), min_value=0, max_value=20, required=False
             )
             self.fields[f"rx_{rx.pk}_load"] = forms.CharField(
-                label=_("Load used"), max_length=80, required=False
+                label=_("Load used"), max_length=80, required=False, validators=[single_line]
             )
 
     def checklist(self):
@@ -373,7 +387,11 @@ class DeleteAccountForm(forms.Form):
     confirm = forms.CharField(
         label=_("Type DELETE to confirm"),
         max_length=20,
-        help_text=_("This removes your account and everything you logged. It cannot be undone."),
+        validators=[single_line],
+        help_text=_(
+            "Your account and everything you logged are deleted after 7 days; until then you "
+            "can cancel."
+        ),
     )
 
     def clean_confirm(self):
@@ -387,14 +405,19 @@ class DeleteAccountForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        label=_("Note (PTs only)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label=_("Note (PTs only)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        validators=[multi_line],
     )
 
 
 class SwapForm(forms.Form):
     original = forms.ModelChoiceField(label=_("Exercise in her plan"), queryset=None)
     replacement = forms.ModelChoiceField(label=_("Swap in"), queryset=None)
-    reason = forms.CharField(label=_("Why (optional)"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Why (optional)"), max_length=300, required=False, validators=[single_line]
+    )
 
     def __init__(self, *args, in_plan, candidates, **kwargs):
         super().__init__(*args, **kwargs)
@@ -408,7 +431,9 @@ class SwapForm(forms.Form):
 
 
 class CaseloadFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search by name"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search by name"), required=False, max_length=100, validators=[single_line]
+    )
     show = forms.ChoiceField(
         label=_("Show"),
         required=False,
@@ -487,6 +512,7 @@ class ItemReviewForm(forms.Form):
         label=_("Review note"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[multi_line],
         help_text=_("What you reviewed and why exercise can go on."),
     )
 
@@ -500,6 +526,7 @@ class SelfClearanceForm(forms.Form):
     provider = forms.CharField(
         label=_("Who cleared you"),
         max_length=200,
+        validators=[single_line],
         help_text=_("Your care provider's name or role, e.g. “Dr Ruiz, obstetrician”."),
     )
     cleared_on = forms.DateField(label=_("Date they cleared you"), widget=DateInput())
@@ -508,6 +535,7 @@ class SelfClearanceForm(forms.Form):
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[multi_line],
     )
 
 
@@ -517,6 +545,7 @@ class SeenForm(forms.Form):
     provider = forms.CharField(
         label=_("Who saw you"),
         max_length=200,
+        validators=[single_line],
         help_text=_("Your care provider's name or role, e.g. “midwife at the health centre”."),
     )
     seen_on = forms.DateField(label=_("Date you were seen"), widget=DateInput())
