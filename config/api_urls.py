@@ -4,10 +4,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from programs import api as programs_api
-from users.api import TokenView
+from users.api import TokenDetail, TokenList, TokenView
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api_token"),
+    path("auth/tokens/", TokenList.as_view(), name="api_tokens"),
+    path("auth/tokens/<int:token_id>/", TokenDetail.as_view(), name="api_token_detail"),
     path("programs/", programs_api.ProgramList.as_view(), name="api_programs"),
     path("programs/<slug:slug>/", programs_api.ProgramDetail.as_view(), name="api_program"),
     path("exercises/", programs_api.ExerciseList.as_view(), name="api_exercises"),

@@ -1,19 +1,34 @@
-"""Token auth for apps: POST email + password for a token, DELETE to revoke it."""
+"""API sign-in for apps: a token per device (django-rest-knox), issued through allauth's own
+adapter so the web's rules hold here too: the same failed-log-in limits (per address and per
+account), mandatory e-mail verification, the PTs' and admins' required two-factor sign-in, and a
+TOTP or recovery code for accounts that use two-factor sign-in."""
 
+from allauth.account.adapter import get_adapter
+from allauth.mfa.base.forms import AuthenticateForm
 from allauth.mfa.utils import is_mfa_enabled
-from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from knox.settings import knox_settings
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.validators import single_line
+
+from .models import ApiToken
+from .selectors import api_refusal
+from .services import api_token_create, api_token_revoke
+
 ERR_BAD_CREDENTIALS = "Unable to log in with this e-mail and password."
-ERR_MFA = (
-    "This account uses two-factor sign-in: a password alone cannot get a token. "
-    "Use the web app, or an account without two-factor sign-in."
+ERR_TOO_MANY = "Too many failed log-in attempts. Try again later."
+ERR_CODE_REQUIRED = (
+    "This account uses two-factor sign-in: send the 6-digit code from your authenticator app "
+    "(or a recovery code) as “code”."
 )
+ERR_BAD_CODE = "That code is not right. Use the current code from your app, or a recovery code."
+ERR_NOT_A_TOKEN = "Signed in without a token: there is no token to revoke."  # noqa: S105
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -21,9 +36,51 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(
         style={"input_type": "password"}, trim_whitespace=False, max_length=128
     )
+    code = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, validators=[single_line]
+    )
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        validators=[single_line],
+        help_text="A name for this device, shown in the list of your tokens.",
+    )
 
 
-TokenResponse = inline_serializer("TokenResponse", {"token": serializers.CharField()})
+class TokenSerializer(serializers.ModelSerializer):
+    last_used = serializers.SerializerMethodField(help_text="To the hour.")
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "created", "expiry", "last_used", "current"]
+
+    def get_last_used(self, token) -> str | None:
+        if token.expiry is None:
+            return None
+        return serializers.DateTimeField().to_representation(token.expiry - knox_settings.TOKEN_TTL)
+
+    def get_current(self, token) -> bool:
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
+
+
+TokenResponse = inline_serializer(
+    "TokenResponse",
+    {
+        "token": serializers.CharField(),
+        "id": serializers.IntegerField(),
+        "expiry": serializers.DateTimeField(),
+    },
+)
+Refusal = inline_serializer(
+    "Refusal", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
+
+
+def _refuse(detail: str, code: str, status_code: int) -> Response:
+    return Response({"detail": detail, "code": code}, status=status_code)
 
 
 class TokenView(APIView):
@@ -32,28 +89,84 @@ class TokenView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
+    def get_authenticators(self):
+        # Signing in needs no credentials (and a stale token must not stop it).
+        if self.request is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenResponse, 400: None, 403: None},
-        summary="Get a token",
-        description="Throttled. Refused (403) for accounts with two-factor sign-in.",
+        responses={
+            200: TokenResponse,
+            400: OpenApiResponse(
+                description="Field errors, or a wrong e-mail or password (code bad_credentials)"
+            ),
+            403: OpenApiResponse(
+                Refusal,
+                description="code_required, bad_code, unverified, staff_mfa or pending",
+            ),
+            429: OpenApiResponse(
+                description="Too many attempts (allauth's limits or the throttle)"
+            ),
+        },
+        summary="Get a token for this device",
+        description=(
+            "The web's sign-in rules apply: 5 failed attempts per e-mail address in 5 minutes "
+            "and 10 per network address a minute, shared with the web log-in; e-mail confirmed; "
+            "two-factor code (`code`) for accounts that use it. Tokens expire 30 days after "
+            "their last use."
+        ),
     )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request,
-            username=data.validated_data["email"].lower(),
-            password=data.validated_data["password"],
-        )
-        if user is None or not user.is_active:
-            return Response({"detail": ERR_BAD_CREDENTIALS}, status=status.HTTP_400_BAD_REQUEST)
+        email = data.validated_data["email"].lower()
+        adapter = get_adapter(request._request)
+        try:
+            user = adapter.authenticate(
+                request._request, email=email, password=data.validated_data["password"]
+            )
+        except ValidationError:
+            return _refuse(ERR_TOO_MANY, "too_many_attempts", status.HTTP_429_TOO_MANY_REQUESTS)
+        if user is None:
+            return _refuse(ERR_BAD_CREDENTIALS, "bad_credentials", status.HTTP_400_BAD_REQUEST)
+        refusal = api_refusal(user, signing_in=True)
+        if refusal:
+            return _refuse(refusal, "refused", status.HTTP_403_FORBIDDEN)
         if is_mfa_enabled(user):
-            return Response({"detail": ERR_MFA}, status=status.HTTP_403_FORBIDDEN)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+            code = data.validated_data.get("code", "").strip()
+            if not code:
+                return _refuse(ERR_CODE_REQUIRED, "code_required", status.HTTP_403_FORBIDDEN)
+            form = AuthenticateForm(user=user, data={"code": code})
+            if not form.is_valid():
+                if "too many" in str(form.errors).lower():
+                    return _refuse(
+                        ERR_TOO_MANY, "too_many_attempts", status.HTTP_429_TOO_MANY_REQUESTS
+                    )
+                return _refuse(ERR_BAD_CODE, "bad_code", status.HTTP_403_FORBIDDEN)
+            form.authenticator.record_usage()
+        token, key = api_token_create(user=user, name=data.validated_data.get("name", ""))
+        return Response({"token": key, "id": token.pk, "expiry": token.expiry})
 
-    @extend_schema(request=None, responses={204: None}, summary="Revoke your token")
+    @extend_schema(request=None, responses={204: None}, summary="Revoke the token you are using")
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        if not isinstance(request.auth, ApiToken):
+            return _refuse(ERR_NOT_A_TOKEN, "not_a_token", status.HTTP_400_BAD_REQUEST)
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenList(APIView):
+    @extend_schema(responses=TokenSerializer(many=True), summary="Your tokens (one per device)")
+    def get(self, request):
+        tokens = ApiToken.objects.filter(user=request.user)
+        return Response(TokenSerializer(tokens, many=True, context={"request": request}).data)
+
+
+class TokenDetail(APIView):
+    @extend_schema(request=None, responses={204: None, 404: None}, summary="Revoke one token")
+    def delete(self, request, token_id: int):
+        if not api_token_revoke(user=request.user, token_id=token_id):
+            get_object_or_404(ApiToken.objects.none())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,10 +1,10 @@
 import zoneinfo
 
-from allauth.mfa.utils import is_mfa_enabled
-from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+
+from .selectors import consent_missing, must_set_up_second_factor
 
 
 class UserTimezoneMiddleware:
@@ -37,12 +37,50 @@ class RequireStaffMFAMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
-            settings.PRENAFIT_REQUIRE_STAFF_MFA
-            and user is not None
+            user is not None
             and user.is_authenticated
-            and (user.is_staff or user.role == "pt")
             and not request.path.startswith(self.allowed_prefixes)
-            and not is_mfa_enabled(user)
+            and must_set_up_second_factor(user)
         ):
             return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+CONSENT_SESSION_KEY = "prenafit_consent"
+
+
+class RequireConsentMiddleware:
+    """Nobody uses the app under a privacy notice she has not agreed to: a logged-in user
+    without a consent to the current PRENAFIT_PRIVACY_NOTICE_VERSION (accounts from before
+    consent was asked, accounts an admin made, everyone once the notice changes) is sent to the
+    consent page first. The log-in pages, the notice itself, static files and the health check
+    stay open, and so are her data export and the deletion page (she may leave rather than
+    agree). A consent is never withdrawn (deleting the account is how she withdraws), so once
+    found it is remembered in the session: one query per session, not per page."""
+
+    allowed_prefixes = ("/accounts/", "/static/", "/healthz", "/privacy/", "/consent/")
+    # By URL name (tracker's pages are linked by name only, never imported).
+    allowed_names = ("tracker:delete_account", "tracker:export_json", "tracker:export_csv")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from urllib.parse import urlencode
+
+        from django.conf import settings
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.allowed_prefixes)
+            and request.path not in {reverse(name) for name in self.allowed_names}
+        ):
+            current = [user.pk, settings.PRENAFIT_PRIVACY_NOTICE_VERSION]
+            if request.session.get(CONSENT_SESSION_KEY) != current:
+                if consent_missing(user):
+                    query = urlencode({"next": request.get_full_path()})
+                    return redirect(f"{reverse('consent')}?{query}")
+                request.session[CONSENT_SESSION_KEY] = current
         return self.get_response(request)
