@@ -1,25 +1,36 @@
-"""Reports a PT downloads: one client's CSV, and the cohort CSV with the trial's outcomes.
-Both say which sign raised each alert and hold (SAFETY.md section 2): PTs only, never in an
-e-mail."""
+"""The CSVs: one client's (her own download and her PT's), and the PT's cohort CSV with the
+trial's outcomes, named or de-identified. They say which sign raised each alert and hold
+(SAFETY.md section 2), never in an e-mail. Every cell goes through `tracker.csvsafe`."""
 
-import csv
-import hashlib
 import io
+import random
 
-from django.conf import settings
+from django.utils import timezone
 
-from .models import Alert, Assessment, SafetyItem
+from . import csvsafe
+from .gestation import gestational_age
+from .models import Alert, Assessment, Enrolment, SafetyItem
 from .safety import sign_labels
 
 HEADER = [
-    "record", "date", "gestational_week", "status", "minutes", "rpe",
-    "vas_low_back_mm", "vas_sciatic_mm", "odi_percent", "odi_band", "signs",
+    "record", "date", "gestational_week", "status", "minutes", "rpe", "avg_heart_rate",
+    "done_on", "vas_low_back_mm", "vas_sciatic_mm", "odi_percent", "odi_band", "notes", "signs",
 ]  # fmt: skip
 
 COHORT_HEADER = [
     "client", "due_date", "baseline_date", "baseline_week",
     "vas_low_back_mm_16", "vas_sciatic_mm_16", "odi_percent_16",
     "followup_date", "followup_week",
+    "vas_low_back_mm_34", "vas_sciatic_mm_34", "odi_percent_34",
+    "change_vas_low_back_mm", "change_vas_sciatic_mm", "change_odi_points",
+    "adherence_percent", "safety_state", "alert_signs",
+]  # fmt: skip
+
+# The de-identified cohort: no name, e-mail, account id or date; gestational weeks instead.
+DEIDENTIFIED_HEADER = [
+    "participant", "enrolled_week", "baseline_week",
+    "vas_low_back_mm_16", "vas_sciatic_mm_16", "odi_percent_16",
+    "followup_week",
     "vas_low_back_mm_34", "vas_sciatic_mm_34", "odi_percent_34",
     "change_vas_low_back_mm", "change_vas_sciatic_mm", "change_odi_points",
     "adherence_percent", "safety_state", "alert_signs",
@@ -43,7 +54,9 @@ def holds_of(client) -> list[SafetyItem]:
 
 
 def _safety_row(record: str, day, status: str, signs: str) -> list:
-    return [record, day.isoformat(), "", status, "", "", "", "", "", "", signs]
+    row = [""] * len(HEADER)
+    row[0], row[1], row[3], row[-1] = record, day.isoformat(), status, signs
+    return row
 
 
 def safety_rows(client) -> list[list]:
@@ -58,46 +71,41 @@ def safety_rows(client) -> list[list]:
     return rows
 
 
+def _log_cells(log: dict | None) -> list:
+    """minutes, rpe, avg_heart_rate, done_on of a log in the export document."""
+    if log is None:
+        return ["", "", "", ""]
+    return [log["minutes"], log["rpe"], log["avg_heart_rate"], log["performed_on"]]
+
+
 def export_csv(data: dict, safety=()) -> str:
-    """The client export document (selectors.client_export) as CSV text, and her alerts
-    and holds (`safety_rows`) when given."""
+    """The client export document (selectors.client_export) as a table: her sessions with
+    what she logged, her extra sessions, her check-ins, and her alerts and holds
+    (`safety_rows`) when given. The JSON document holds the rest."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(HEADER)
     for s in data["sessions"]:
+        log = s["log"]
         writer.writerow(
-            [
-                "session",
-                s["date"],
-                s["gestational_week"],
-                s["status"],
-                s["minutes"],
-                s["rpe"],
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
+            ["session", s["date"], s["gestational_week"], s["status"]]
+            + _log_cells(log)
+            + ["", "", "", ""]
+            + [log["notes"] if log else "", _words(log["warning_signs"]) if log else ""]
         )
-    for s in data["extra_sessions"]:
-        writer.writerow([
-            "extra_session", s["date"], "", s["status"], s["minutes"], s["rpe"], "", "", "", "",
-            _words(s.get("warning_signs") or []),
-        ])  # fmt: skip
+    for log in data["extra_sessions"]:
+        writer.writerow(
+            ["extra_session", log["date"], "", log["status"]]
+            + _log_cells(log)
+            + ["", "", "", "", log["notes"], _words(log["warning_signs"])]
+        )
     for a in data["assessments"]:
         writer.writerow([
-            "assessment", a["date"], a["gestational_week"], a["kind"], "", "",
-            a["vas_low_back_mm"], a["vas_sciatic_mm"], a["odi_percent"], a["odi_band"], "",
+            "assessment", a["date"], a["gestational_week"], a["kind"], "", "", "", "",
+            a["vas_low_back_mm"], a["vas_sciatic_mm"], a["odi_percent"], a["odi_band"], "", "",
         ])  # fmt: skip
     writer.writerows(safety)
     return out.getvalue()
-
-
-def pseudonym(client_id: int) -> str:
-    """A stable code that does not reveal the account (keyed with the secret key)."""
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{client_id}".encode()).hexdigest()
-    return f"P-{digest[:8]}"
 
 
 def _delta(base, follow, field):
@@ -111,17 +119,52 @@ def _value(assessment, field):
     return "" if assessment is None else getattr(assessment, field)
 
 
+def _week(profile, day) -> int | str:
+    """The completed gestational week on `day` ("" without a due date)."""
+    if profile is None or day is None:
+        return ""
+    return gestational_age(profile.due_date, day).weeks
+
+
+_random = random.SystemRandom()
+
+
+def _pseudonyms(count: int) -> list[str]:
+    """`count` distinct codes drawn afresh for each export: they say nothing about the
+    account and do not link one export to the next."""
+    codes: list[str] = []
+    while len(codes) < count:
+        code = f"P-{_random.getrandbits(32):08x}"
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
 def cohort_csv(clients, *, deidentify: bool) -> str:
     """One row per client (annotated by caseload(): adherence included): baseline (week 16)
     and week-34 values and their change, the trial's outcome columns, her safety state and
-    the signs of her alerts. A few queries in all, whatever the number of clients."""
+    the signs of her alerts. A few queries in all, whatever the number of clients.
+
+    De-identified: no name, e-mail or date (gestational weeks instead: when she enrolled,
+    when she checked in, when each alert came), a pseudonym per client drawn afresh for each
+    export (a stable one would let two exports be joined, and nothing needs that: a study
+    keeps its own key), and the rows in a random order (so the order does not give away the
+    alphabet of the names)."""
     from .safety import STATE_LABELS, derive
+    from .selectors import client_time_zone
 
     clients = list(clients)
+    profiles = {c.pk: getattr(c, "pregnancy", None) for c in clients}
+    zones = {c.pk: client_time_zone(c) for c in clients}
     signs: dict[int, list[str]] = {}
     for a in Alert.objects.filter(client__in=clients).order_by("created_at", "pk"):
+        if deidentify:
+            day = timezone.localtime(a.created_at, zones[a.client_id]).date()
+            when = f"week {_week(profiles.get(a.client_id), day)}"
+        else:
+            when = a.created_at.date().isoformat()
         signs.setdefault(a.client_id, []).append(
-            f"{a.created_at.date().isoformat()}: {_words(a.signs) or a.get_kind_display()}"
+            f"{when}: {_words(a.signs) or a.get_kind_display()}"
         )
     open_kinds: dict[int, set] = {}
     for client_id, kind in SafetyItem.objects.filter(
@@ -134,20 +177,29 @@ def cohort_csv(clients, *, deidentify: bool) -> str:
         "taken_on", "pk"
     ):
         firsts.setdefault((a.client_id, a.kind), a)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COHORT_HEADER)
+    enrolled: dict[int, object] = {}
+    if deidentify:
+        for client_id, created_at in Enrolment.objects.filter(client__in=clients).values_list(
+            "client_id", "created_at"
+        ):
+            enrolled[client_id] = timezone.localtime(created_at, zones[client_id]).date()
+    rows = []
     for client in clients:
         base = firsts.get((client.pk, Assessment.Kind.BASELINE))
         follow = firsts.get((client.pk, Assessment.Kind.FOLLOW_UP))
-        profile = getattr(client, "pregnancy", None)
-        label = pseudonym(client.pk) if deidentify else f"{client.full_name} <{client.email}>"
-        due = "" if deidentify or profile is None else profile.due_date.isoformat()
-        writer.writerow(
-            [label, due]
-            + [_value(base, f) for f in ("taken_on", "gestational_week")]
+        profile = profiles[client.pk]
+        if deidentify:
+            start = [_week(profile, enrolled.get(client.pk)), _value(base, "gestational_week")]
+            middle = [_value(follow, "gestational_week")]
+        else:
+            due = "" if profile is None else profile.due_date.isoformat()
+            start = [f"{client.full_name} <{client.email}>", due]
+            start += [_value(base, f) for f in ("taken_on", "gestational_week")]
+            middle = [_value(follow, f) for f in ("taken_on", "gestational_week")]
+        rows.append(
+            start
             + [_value(base, f) for f in ("vas_low_back_mm", "vas_sciatic_mm", "odi_percent")]
-            + [_value(follow, f) for f in ("taken_on", "gestational_week")]
+            + middle
             + [_value(follow, f) for f in ("vas_low_back_mm", "vas_sciatic_mm", "odi_percent")]
             + [
                 _delta(base, follow, f)
@@ -167,4 +219,11 @@ def cohort_csv(clients, *, deidentify: bool) -> str:
                 " | ".join(signs.get(client.pk, [])),
             ]
         )
+    if deidentify:
+        _random.shuffle(rows)
+        rows = [[code, *row] for code, row in zip(_pseudonyms(len(rows)), rows, strict=True)]
+    out = io.StringIO()
+    writer = csvsafe.writer(out)
+    writer.writerow(DEIDENTIFIED_HEADER if deidentify else COHORT_HEADER)
+    writer.writerows(rows)
     return out.getvalue()
