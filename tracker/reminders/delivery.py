@@ -14,6 +14,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from config.validators import one_line
+
 from ..models import (
     Alert,
     Channel,
@@ -67,6 +69,10 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
         return None
     if data.get("k") not in ReminderKind.values:
         return None
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(pk=data.get("u")).exists():
+        return None  # her account was deleted: nothing left to unsubscribe
     return data["u"], data["k"]
 
 
@@ -98,6 +104,8 @@ def relevance_problem(delivery: Delivery, now: dt.datetime) -> str | None:
     user = delivery.recipient
     if not user.is_active:
         return "the account is inactive"
+    if user.deletion_requested_at is not None:
+        return "the account is being deleted"
     prefs = _settings(user)
     if not prefs.wants(delivery.kind):
         return "the recipient turned this kind off"
@@ -161,9 +169,9 @@ def relevance_problem(delivery: Delivery, now: dt.datetime) -> str | None:
 
 def compose(delivery: Delivery) -> Message:
     """The e-mail (HTML and text) and in-app text for a delivery, in the recipient's language.
-    Never includes scores or symptoms: the link opens them in the app, behind log-in."""
-    from ..selectors import session_with_content
-
+    It says what kind of thing is waiting and links to it, behind log-in: no name (not even
+    hers), no e-mail address, no sign, symptom, score or count, no week of pregnancy and no
+    session content (only a session's date and time). The subject is fixed text."""
     user = delivery.recipient
     base = _base_url()
     context = {
@@ -178,20 +186,17 @@ def compose(delivery: Delivery) -> Message:
     urgent = False
     if kind == ReminderKind.SESSION_UPCOMING:
         if delivery.object_key.startswith("session:"):
-            session = ScheduledSession.objects.select_related("template", "phase").get(
-                pk=_object_id(delivery)
-            )
-            context["sessions"] = [session_with_content(session)]
+            session = ScheduledSession.objects.get(pk=_object_id(delivery))
+            context["sessions"] = [session]
             url = base + reverse("tracker:session", args=[session.pk])
         else:
             day = dt.date.fromisoformat(delivery.object_key.split(":")[1])
-            sessions = ScheduledSession.objects.filter(
+            context["sessions"] = ScheduledSession.objects.filter(
                 client=user, date=day, status=ScheduledSession.Status.SCHEDULED
-            ).select_related("template", "phase")
-            context["sessions"] = [session_with_content(s) for s in sessions]
+            ).order_by("start_time", "pk")
         title = "Your Prenafit session is coming up"
     elif kind == ReminderKind.SESSION_MISSED:
-        session = ScheduledSession.objects.select_related("template").get(pk=_object_id(delivery))
+        session = ScheduledSession.objects.get(pk=_object_id(delivery))
         context["session"] = session
         context["log_url"] = base + reverse("tracker:session_log", args=[session.pk])
         context["move_url"] = base + reverse("tracker:session", args=[session.pk])
@@ -200,7 +205,7 @@ def compose(delivery: Delivery) -> Message:
     elif kind == ReminderKind.ASSESSMENT_DUE:
         context["which"] = delivery.object_key.split(":")[1]
         url = base + reverse("tracker:assessment_new")
-        title = "Your pain check-in is due"
+        title = "Your Prenafit check-in is due"
     elif kind == ReminderKind.PT_ALERT:
         # No name and no health data (SAFETY.md section 2): the app names the client and sign.
         alert = Alert.objects.get(pk=_object_id(delivery))
@@ -214,18 +219,15 @@ def compose(delivery: Delivery) -> Message:
         urgent = True
     elif kind == ReminderKind.RESCREEN_DUE:
         url = base + reverse("home")  # home asks the re-screen questions from 25+4
-        title = "Your 26-week safety questions are due"
+        title = "A few safety questions are waiting for you"
     else:  # PT_DIGEST
         from ..caseload import caseload, rows
 
         today = timezone.localtime(delivery.due_at, _zone(user.time_zone)).date()
         caseload_rows = rows(caseload(pt=user, today=today, sort="alerts"), today)
-        # Counts only: the e-mail names no client (SAFETY.md section 2); the app shows who.
-        context["rows"] = [r for r in caseload_rows if r.open_alerts or r.pending or r.below]
-        context["total"] = len(caseload_rows)
-        context["n_alerts"] = sum(1 for r in caseload_rows if r.open_alerts)
-        context["n_pending"] = sum(1 for r in caseload_rows if r.pending)
-        context["n_below"] = sum(1 for r in caseload_rows if r.below)
+        # Whether anyone needs a look, no names and no counts (SAFETY.md section 2): with one
+        # client a count is her news. The app shows who and why.
+        context["needs_look"] = any(r.open_alerts or r.pending or r.below for r in caseload_rows)
         title = "Your weekly Prenafit digest"
     context["url"] = url
     context["title"] = title
@@ -254,7 +256,7 @@ def _send_email(delivery: Delivery, message: Message) -> None:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     email = EmailMultiAlternatives(
-        subject=message.subject,
+        subject=one_line(message.subject),  # fixed text already; a header can never break
         body=message.text,
         to=[delivery.recipient.email],
         headers=headers,
