@@ -19,6 +19,17 @@ def dispatch_reminders() -> dict:
     return {"created": result.created, "skipped": result.skipped, "enqueued": result.enqueued}
 
 
+@shared_task(name="tracker.purge_deleted_accounts", ignore_result=True)
+def purge_deleted_accounts() -> dict:
+    """Beat calls this once a day: every account whose deletion was asked 7 or more days ago
+    is purged (the same service as `manage.py purge_deleted_accounts`). Ids only in the result:
+    the accounts are gone."""
+    from .services.accounts import accounts_purge
+
+    result = accounts_purge()
+    return {"purged": result.purged, "failed": result.failed}
+
+
 @shared_task(
     name="tracker.deliver",
     bind=True,
