@@ -6,7 +6,8 @@ from users.models import CareLink, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
-    """A client account with a verified e-mail address and the demo password."""
+    """A client account with a verified e-mail address, the demo password, and her consent to
+    the current privacy notice."""
 
     class Meta:
         model = User
@@ -23,6 +24,19 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def consent(self, create, extracted, **kwargs):
+        """She agreed to the current privacy notice at sign-up; `consent=False` for one who
+        has not (an account from before consent was asked, or one an admin made)."""
+        if create and extracted is not False:
+            from users.models import Consent
+
+            Consent.objects.create(
+                user=self,
+                notice_version=settings.PRENAFIT_PRIVACY_NOTICE_VERSION,
+                age_confirmed=True,
+            )
 
 
 class ClientFactory(UserFactory):

@@ -51,6 +51,12 @@ def logged_in(value, anonymous=LOGIN, **extra) -> Row:
     return Row(anonymous, value, value, value, value, value, **extra)
 
 
+def _api_token(cast):
+    from users.models import ApiToken
+
+    return ApiToken.objects.create(user=cast.client, name="phone")[0].pk
+
+
 def client_id(cast):
     return cast.client.pk
 
@@ -126,6 +132,10 @@ MATRIX: dict[str, Row] = {
     "landing": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "home": logged_in(200),
     "profile": logged_in(200),
+    # The privacy notice is public; the consent page is for anyone signed in (the cast agreed
+    # already, so it says when).
+    "privacy": everyone(200),
+    "consent": logged_in(200),
     # --- the client's own pages: 404 for every other role ---
     "tracker:pregnancy": Row(LOGIN, 200, 200, 404, 404, 404),
     "tracker:screening": Row(LOGIN, 200, 200, 404, 404, 404),
@@ -224,6 +234,11 @@ MATRIX: dict[str, Row] = {
     "tracker:unsubscribe": everyone(200, kwargs={"token": lambda c: _unsubscribe_token(c)}),
     # --- JSON API: 401 without credentials; the same 404 rules as the pages ---
     "api_token": everyone(400, method="post"),  # no e-mail or password given
+    # Her own tokens: everyone signed in lists her own; only she revokes hers.
+    "api_tokens": Row(401, 200, 200, 200, 200, 200),
+    "api_token_detail": Row(
+        401, 204, 404, 404, 404, 404, kwargs={"token_id": lambda c: _api_token(c)}, method="delete"
+    ),
     **{
         name: Row(401, 200, 200, 404, 404, 404)
         for name in (
@@ -474,7 +489,8 @@ def _cases():
             yield pytest.param(name, route, key, actor, id=f"{name or route}-{actor}")
 
 
-def _url_for(name, route, key, pattern_kwargs, cast):
+def sample_kwargs(name, route, key, pattern_kwargs, cast) -> dict:
+    """The URL arguments of a pattern's row, for the cast (also used by tests/test_odd_input)."""
     row = MATRIX[key]
     kwargs = {}
     if name and name.startswith("admin:") and not name.startswith("admin:users_user"):
@@ -485,6 +501,11 @@ def _url_for(name, route, key, pattern_kwargs, cast):
         if value is None:
             raise AssertionError(f"No sample value for {arg!r} of {name or route}")
         kwargs[arg] = value(cast) if callable(value) else value
+    return kwargs
+
+
+def _url_for(name, route, key, pattern_kwargs, cast):
+    kwargs = sample_kwargs(name, route, key, pattern_kwargs, cast)
     if name:
         return reverse(name, kwargs=kwargs)
     # Unnamed admin patterns (redirects to change pages, the catch-all).

@@ -40,36 +40,61 @@ class ScreeningQuestionAdmin(admin.ModelAdmin):
     search_fields = ["text", "key"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Health records are written by the app; the admin shows them, and every look at one
-    is recorded in the audit log (who, when, which client, which record; never values)."""
+class AuditedAdmin(admin.ModelAdmin):
+    """Every look at a health record in the admin is recorded in the audit log: who, when,
+    which clients (the ids on a list's page), which record; never values."""
 
     def changelist_view(self, request, extra_context=None):
-        services.audit_record(
-            actor=request.user,
-            client=None,
-            action=AuditEvent.Action.VIEW,
-            what=f"admin list of {self.model._meta.verbose_name_plural}",
-        )
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:  # a list was shown (not a redirect): the ids on its page
+            services.audit_record(
+                actor=request.user,
+                client=None,
+                clients=[c.pk for c in _clients_of(changelist.result_list)],
+                action=AuditEvent.Action.VIEW,
+                what=f"admin list of {self.model._meta.verbose_name_plural}",
+            )
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        client = getattr(obj, "client", None) or getattr(obj, "recipient", None)
         if obj is not None:
+            clients = _clients_of([obj])
             services.audit_record(
                 actor=request.user,
-                client=client,
+                client=clients[0] if len(clients) == 1 else None,
+                clients=[c.pk for c in clients],
                 action=AuditEvent.Action.VIEW,
-                what=f"admin {self.model._meta.verbose_name} #{obj.pk}",
+                what=f"admin {self.model._meta.verbose_name}",
+                obj=obj,
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+class ReadOnlyAdmin(AuditedAdmin):
+    """Health records are written by the app; the admin shows them (audited)."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def _clients_of(records) -> list:
+    """The clients these health records are about: `client`, or for a notice the client it is
+    about, or its recipient when she is a client (one query)."""
+    from users.models import User
+
+    ids = {
+        getattr(record, name, None)
+        for record in records
+        for name in ("client_id", "about_client_id", "recipient_id")
+    } - {None}
+    if not ids:
+        return []
+    return list(User.objects.filter(pk__in=ids, role=User.Role.CLIENT).order_by("pk"))
 
 
 def _refusal(exc) -> str:
@@ -173,7 +198,7 @@ class ScreeningAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Clearance)
-class ClearanceAdmin(admin.ModelAdmin):
+class ClearanceAdmin(AuditedAdmin):
     list_display = [
         "client",
         "provider",
@@ -343,13 +368,17 @@ class PlanChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    """Who viewed or changed which client's data. Append-only."""
+    """Who viewed or changed which clients' data: ids and labels only. Append-only."""
 
-    list_display = ["at", "actor", "action", "client_label", "what"]
+    list_display = ["at", "actor_ref", "actor", "action", "what", "client_ids", "object_label"]
     list_filter = ["action", ("at", admin.DateFieldListFilter), "actor"]
-    search_fields = ["client_label", "actor__email", "what"]
+    search_fields = ["actor__email", "what", "object_id"]
     date_hierarchy = "at"
     list_select_related = ["actor"]
+
+    @admin.display(description=_("record"))
+    def object_label(self, event):
+        return f"{event.object_type} #{event.object_id}" if event.object_id else ""
 
     def has_add_permission(self, request):
         return False

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from programs.loaders import program_load, read_program_file, resolve_program_file
 from users.models import CareLink, User
-from users.services import care_link_create
+from users.services import care_link_create, consent_record
 
 from . import services
 from .gestation import date_at, gestational_age
@@ -55,6 +55,7 @@ def _demo_user(email: str, full_name: str, role: str, staff: bool) -> tuple[User
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
+    consent_record(user=user, age_confirmed=True)  # so `make run` lands on the home page
     return user, created
 
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.validators import multi_line, single_line
 from programs.models import Phase, ProgramVersion, SessionTemplate
 from users.models import validate_time_zone
 
@@ -43,11 +44,16 @@ class ScreeningQuestion(models.Model):
         RELATIVE = "relative", _("Relative contraindication")
 
     key = models.SlugField(max_length=60, unique=True)
-    text = models.CharField(max_length=300)
+    text = models.CharField(max_length=300, validators=[single_line])
     kind = models.CharField(max_length=10, choices=Kind.choices)
     order = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
-    source = models.CharField(max_length=120, blank=True, help_text=_("Where the item comes from."))
+    source = models.CharField(
+        max_length=120,
+        blank=True,
+        validators=[single_line],
+        help_text=_("Where the item comes from."),
+    )
     rescreen = models.BooleanField(
         default=False, help_text=_("Asked again at 26+0 (placenta, twins, bleeding, labour signs).")
     )
@@ -93,12 +99,17 @@ class Clearance(models.Model):
         Screening, on_delete=models.CASCADE, null=True, blank=True, related_name="clearances"
     )
     provider = models.CharField(
-        _("cleared by (care provider)"), max_length=200, help_text=_("Name and role.")
+        _("cleared by (care provider)"),
+        max_length=200,
+        validators=[single_line],
+        help_text=_("Name and role."),
     )
     cleared_on = models.DateField(_("date of the clearance"), null=True, blank=True)
     self_reported = models.BooleanField(default=False)
-    note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True, max_length=5000, validators=[multi_line])
+    # RESTRICT, not PROTECT: whoever recorded it cannot be deleted while it stands, except with
+    # the client's own account (her self-reported clearances go with her).
+    recorded_by = models.ForeignKey(User, on_delete=models.RESTRICT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -132,7 +143,7 @@ class SafetyItem(models.Model):
     # A screen answer: the question's key. A hold: the sign keys that opened it.
     question_key = models.CharField(max_length=60, blank=True)
     signs = models.JSONField(default=list, blank=True)
-    reason = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True, validators=[single_line])
     screening = models.ForeignKey(
         Screening, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -155,7 +166,7 @@ class SafetyItem(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     closed_how = models.CharField(max_length=10, choices=Closed.choices, blank=True)
-    close_note = models.TextField(blank=True)
+    close_note = models.TextField(blank=True, max_length=5000, validators=[multi_line])
     clearance = models.ForeignKey(
         Clearance, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
     )
@@ -270,7 +281,7 @@ class SessionLog(models.Model):
         blank=True,
         validators=[MinValueValidator(40), MaxValueValidator(220)],
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=5000, validators=[multi_line])
     warning_signs = models.JSONField(default=list, blank=True)
     flagged = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -300,6 +311,7 @@ class Notification(models.Model):
         SEEN = "seen", _("Client has been seen by her care provider")
         ESCALATION = "escalation", _("Alert not acknowledged (admins)")
         DELIVERY_FAILED = "delivery_failed", _("Urgent alert not delivered (admins)")
+        ACCOUNT_DELETION = "account_deletion", _("A client asked to delete her account")
         GENERAL = "general", _("General")
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -352,7 +364,7 @@ class ExerciseLog(models.Model):
     sets_done = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(20)]
     )
-    load_used = models.CharField(max_length=80, blank=True)
+    load_used = models.CharField(max_length=80, blank=True, validators=[single_line])
 
     class Meta:
         ordering = ["pk"]
@@ -371,7 +383,7 @@ class OdiSection(models.Model):
     number = models.PositiveSmallIntegerField(
         unique=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
-    title = models.CharField(max_length=100)
+    title = models.CharField(max_length=100, validators=[single_line])
     options = models.JSONField(help_text="Six statements, scored 0 to 5 in this order.")
     may_decline = models.BooleanField(
         default=False, help_text="Offer “prefer not to say” (the sex life section)."
@@ -467,7 +479,7 @@ class PTNote(models.Model):
 
     client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pt_notes")
     author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    text = models.TextField(max_length=5000)
+    text = models.TextField(max_length=5000, validators=[multi_line])
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -485,7 +497,7 @@ class ExerciseSwap(models.Model):
     original = models.ForeignKey("programs.Exercise", on_delete=models.PROTECT, related_name="+")
     replacement = models.ForeignKey("programs.Exercise", on_delete=models.PROTECT, related_name="+")
     from_date = models.DateField()
-    reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True, validators=[single_line])
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -513,7 +525,9 @@ class PlanChange(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who viewed or changed which client's health data, and what (never the values)."""
+    """Who viewed or changed which clients' health data: ids and a fixed label of the page or
+    change, never a name, an e-mail, a symptom or a score. `actor_ref` and `client_ids` keep the
+    ids after an account is deleted (the foreign keys then go null)."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
@@ -521,12 +535,15 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("Exported")
 
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor_ref = models.PositiveBigIntegerField(_("actor id"), null=True, blank=True)
     client = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
     )
-    client_label = models.CharField(max_length=200, blank=True)  # kept if the account goes
+    client_ids = models.JSONField(_("client ids"), default=list, blank=True)
     action = models.CharField(max_length=10, choices=Action.choices)
     what = models.CharField(max_length=200)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -534,7 +551,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["client", "at"]), models.Index(fields=["actor", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.actor_id} {self.action} {self.what} of {self.client_label}"
+        return f"#{self.actor_ref} {self.action} {self.what} of {self.client_ids}"
 
 
 class ReminderKind(models.TextChoices):

@@ -569,74 +569,8 @@ def progress(client, today: date) -> dict:
 
 
 def client_export(client, today: date) -> dict:
-    """All her data, as `/me/export.json` returns it."""
-    from .scoring import adherence, odi_band, vas_band
+    """All her data, as `/me/export.json` and `/api/v1/me/export/` return it: every row about
+    her but her PT's private notes (`tracker/my_data.py` says what is in it and what is not)."""
+    from .my_data import document
 
-    profile = pregnancy_of(client)
-    enrolment = enrolment_of(client)
-    records = session_records(client)
-    overall = adherence(
-        records, today, enrolment.program_version.adherence_threshold_percent if enrolment else 80
-    )
-    sessions = [
-        {
-            "date": s.date.isoformat(),
-            "start_time": s.start_time.strftime("%H:%M"),
-            "gestational_week": s.gestational_week,
-            "template": s.template.code,
-            "status": session_state(s, today),
-            "minutes": s.log.minutes if _has_log_cached(s) else None,
-            "rpe": s.log.rpe if _has_log_cached(s) else None,
-        }
-        for s in sessions_of(client)
-    ]
-    extra = [
-        {
-            "date": log.performed_on.isoformat(),
-            "status": log.status,
-            "minutes": log.minutes,
-            "rpe": log.rpe,
-            "warning_signs": log.warning_signs,
-        }
-        for log in SessionLog.objects.filter(client=client, session__isnull=True).order_by(
-            "performed_on"
-        )
-    ]
-    return {
-        "profile": {
-            "email": client.email,
-            "full_name": client.full_name,
-            "time_zone": client.time_zone,
-            "due_date": profile.due_date.isoformat() if profile else None,
-            "lmp_date": profile.lmp_date.isoformat() if profile and profile.lmp_date else None,
-            "birth_date": profile.birth_date.isoformat()
-            if profile and profile.birth_date
-            else None,
-        },
-        "sessions": sessions,
-        "extra_sessions": extra,
-        "assessments": [
-            {
-                "date": a.taken_on.isoformat(),
-                "kind": a.kind,
-                "gestational_week": a.gestational_week,
-                "vas_low_back_mm": a.vas_low_back_mm,
-                "vas_sciatic_mm": a.vas_sciatic_mm,
-                "vas_bands": {
-                    "low_back": vas_band(a.vas_low_back_mm),
-                    "sciatic": vas_band(a.vas_sciatic_mm),
-                },
-                "odi_answers": a.odi_answers,
-                "odi_percent": a.odi_percent,
-                "odi_band": odi_band(a.odi_percent),
-                "pain_locations": a.pain_locations,
-                "symptoms": a.symptoms,
-            }
-            for a in assessments_of(client)
-        ],
-        "adherence": {
-            "attended": overall.attended,
-            "scheduled": overall.scheduled,
-            "percent": overall.percent,
-        },
-    }
+    return document(client, today)

@@ -3,14 +3,37 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import CareLink, Invitation, User
+from .models import CareLink, Consent, Invitation, User
+
+
+class ConsentInline(admin.TabularInline):
+    """Her agreements to the privacy notice: a record, never edited."""
+
+    model = Consent
+    extra = 0
+    can_delete = False
+    fields = ["notice_version", "consented_at", "age_confirmed"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Deleting a user here deletes at once, through the same purge as a client's own request
+    after its grace period (`services.user_delete`): everything about her goes, the admin's
+    history of her records keeps ids only."""
+
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "pt_approved", "is_staff", "is_active"]
-    list_filter = ["role", "pt_approved", "is_staff", "is_active"]
+    list_filter = [
+        "role",
+        "pt_approved",
+        "is_staff",
+        "is_active",
+        ("deletion_requested_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["email", "full_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -20,8 +43,10 @@ class UserAdmin(BaseUserAdmin):
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "deletion_requested_at")}),
     )
+    readonly_fields = ["deletion_requested_at"]
+    inlines = [ConsentInline]
     add_fieldsets = (
         (
             None,
@@ -32,6 +57,27 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     actions = ["approve_pts"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_deleted_objects(self, objs, request):
+        """Her records go with her account through the purge, not one by one: the admins of
+        records that may not be deleted on their own (safety items, the audit trail...) do not stop
+        it. Protected records (a PT's clearances of her clients) still do."""
+        deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set(), protected
+
+    def delete_model(self, request, obj):
+        services.user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            services.user_delete(user=user)
+
+    def response_delete(self, request, obj_display, obj_id):
+        # The confirmation names the account by id: her name is gone with her.
+        return super().response_delete(request, f"#{obj_id}", obj_id)
 
     @admin.action(description=_("Approve selected physical therapists"))
     def approve_pts(self, request, queryset):

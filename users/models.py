@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -5,8 +7,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+
+from config.validators import single_line
 
 from .timezones import is_valid_time_zone
+
+# She can cancel the deletion of her account for this long; then everything about her goes.
+DELETION_GRACE = datetime.timedelta(days=7)
 
 
 def validate_time_zone(value: str) -> None:
@@ -46,7 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         PT = "pt", _("Physical therapist")
 
     email = models.EmailField(_("e-mail address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    full_name = models.CharField(
+        _("full name"), max_length=150, blank=True, validators=[single_line]
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.CLIENT)
     pt_approved = models.BooleanField(
         _("PT approved"),
@@ -62,6 +72,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # She asked to delete her account: everything about her is purged after the grace period
+    # (tracker.services.accounts) unless she cancels before then.
+    deletion_requested_at = models.DateTimeField(_("deletion requested at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -82,6 +95,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def save(self, *args, **kwargs):
+        """Every API token of the account dies when her password changes (any door: reset,
+        change, admin, command), when she is deactivated, and while a PT is not approved."""
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed or not self.is_active or self.is_pending_pt:
+            ApiToken.objects.filter(user=self).delete()
+
+    @property
+    def deletion_due(self) -> datetime.datetime | None:
+        """When her account goes, if she asked to delete it (the purge runs daily from then)."""
+        if self.deletion_requested_at is None:
+            return None
+        return self.deletion_requested_at + DELETION_GRACE
 
     @property
     def is_client(self) -> bool:
@@ -160,3 +188,43 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pt} invited {self.email}"
+
+
+class ApiToken(AbstractAuthToken):
+    """One app's sign-in to the API (django-rest-knox: only a hash of the key is stored). It
+    expires 30 days after its last use; she can list and revoke hers."""
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=128, unique=True)
+    name = models.CharField(_("device"), max_length=100, blank=True, validators=[single_line])
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name or 'token'} #{self.pk}"
+
+
+class Consent(models.Model):
+    """She agreed to the processing of her data (health data included) under one version of
+    the privacy notice (PRENAFIT_PRIVACY_NOTICE_VERSION), and confirmed she is 16 or older.
+    One row per version agreed to, never edited: the record of what she agreed to and when.
+    Deleted with her account."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    notice_version = models.CharField(_("privacy notice version"), max_length=20)
+    consented_at = models.DateTimeField(_("agreed at"), default=timezone.now)
+    age_confirmed = models.BooleanField(_("confirmed 16 or older"), default=False)
+
+    class Meta:
+        ordering = ["-consented_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "notice_version"], name="one_consent_per_notice_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent of {self.user_id} to the notice of {self.notice_version}"

@@ -1,16 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .decorators import client_required, pt_required
-from .forms import InviteForm, ProfileForm
+from .forms import ConsentForm, InviteForm, ProfileForm
 from .selectors import active_link_for_client
 
 
@@ -26,6 +23,49 @@ def profile(request):
     return render(request, "users/profile.html", {"form": form, "link": link})
 
 
+# --- privacy notice and consent ----------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def privacy(request):
+    """The privacy notice: public, so she can read it before she signs up."""
+    from django.conf import settings
+
+    return render(
+        request, "users/privacy.html", {"version": settings.PRENAFIT_PRIVACY_NOTICE_VERSION}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent(request):
+    """She agrees to the current privacy notice (asked by RequireConsentMiddleware), then goes
+    on to the page she was opening."""
+    from django.conf import settings
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .models import Consent
+
+    version = settings.PRENAFIT_PRIVACY_NOTICE_VERSION
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = ""
+    agreed = Consent.objects.filter(user=request.user, notice_version=version).first()
+    form = ConsentForm(request.POST or None)
+    if agreed is None and request.method == "POST" and form.is_valid():
+        services.consent_record(user=request.user, age_confirmed=form.cleaned_data["age_confirmed"])
+        messages.success(request, _("Thank you. You agreed to the privacy notice."))
+        return redirect(target or "home")
+    earlier = Consent.objects.filter(user=request.user).exclude(notice_version=version).first()
+    return render(
+        request,
+        "users/consent.html",
+        {"form": form, "agreed": agreed, "earlier": earlier, "next": target, "version": version},
+    )
+
+
 # --- invitations and links ---------------------------------------------------------------
 
 
@@ -34,24 +74,21 @@ def profile(request):
 def invite(request):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invitation, token = services.invitation_create(
-            pt=request.user, email=form.cleaned_data["email"]
-        )
-        url = request.build_absolute_uri(reverse("invitation", args=[token]))
-        context = {"pt": request.user, "url": url, "days": services.INVITATION_DAYS}
-        send_mail(
-            subject=f"{request.user} invites you to Prenafit",
-            message=render_to_string("users/email/invitation.txt", context),
-            html_message=render_to_string("users/email/invitation.html", context),
-            from_email=None,
-            recipient_list=[invitation.email],
-        )
-        messages.success(
-            request,
-            _("Invitation sent to %(email)s. The link works once, for 14 days.")
-            % {"email": invitation.email},
-        )
-        return redirect("invite")
+        try:
+            invitation, _token = services.invitation_create(
+                pt=request.user,
+                email=form.cleaned_data["email"],
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s. The link works once, for 14 days.")
+                % {"email": invitation.email},
+            )
+            return redirect("invite")
     invitations = request.user.invitations.all()[:20]
     from django.utils import timezone
 
@@ -79,6 +116,13 @@ def invitation(request, token):
         try:
             services.invitation_accept(token=token, user=request.user)
         except ValidationError as exc:
+            if getattr(exc, "code", None) == services.INVITE_ALREADY_ACCEPTED:  # pressed twice
+                messages.info(
+                    request,
+                    _("You have already accepted this invitation from %(pt)s.")
+                    % {"pt": invitation.pt},
+                )
+                return redirect("home")
             return render(
                 request,
                 "users/invitation.html",

@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "users",
@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "users.middleware.UserTimezoneMiddleware",
     "users.middleware.RequireStaffMFAMiddleware",
+    "users.middleware.RequireConsentMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -81,6 +82,12 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Development SQLite: a write waits for the lock (up to `timeout` seconds) instead of failing
+# with "database is locked"; IMMEDIATE takes the write lock when a transaction begins, so two
+# transactions never both read and then both try to write (which SQLite refuses at once).
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
@@ -119,6 +126,11 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Prenafit"
 # PTs and admins must turn on TOTP before they can use the app (on in production).
 PRENAFIT_REQUIRE_STAFF_MFA = env.bool("PRENAFIT_REQUIRE_STAFF_MFA", default=not DEBUG)
+# How many proxies in front of the app add themselves to X-Forwarded-For. 0: the client's
+# address is REMOTE_ADDR and the header is ignored (it can be spoofed). Feeds both allauth's
+# log-in limits and DRF's throttles, so they key on the same address.
+PRENAFIT_TRUSTED_PROXIES = env.int("PRENAFIT_TRUSTED_PROXIES", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = PRENAFIT_TRUSTED_PROXIES
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -225,6 +237,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "dispatch-reminders": {"task": "tracker.dispatch_reminders", "schedule": 300.0},
+    # Accounts whose deletion was asked 7 or more days ago (tracker.services.accounts_purge).
+    "purge-deleted-accounts": {"task": "tracker.purge_deleted_accounts", "schedule": 86400.0},
 }
 
 if REDIS_URL:
@@ -248,7 +262,7 @@ LOGGING = {
 # --- JSON API (Django REST framework, OpenAPI 3 by drf-spectacular, docs served locally) ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "users.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -260,6 +274,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"user": "600/min", "token": "10/min"},
+    "NUM_PROXIES": PRENAFIT_TRUSTED_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -277,6 +292,26 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# API tokens (django-rest-knox): expire 30 days after their last use (the expiry moves on use,
+# written at most once an hour); only a hash is stored.
+from datetime import timedelta  # noqa: E402
+
+KNOX_TOKEN_MODEL = "users.ApiToken"
+# knox's own migrations create its default token table even when the model is swapped out
+# (and that table's foreign key to users then blocks TRUNCATE): it is never used, so skip them.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": "users.ApiToken",
+    "TOKEN_TTL": timedelta(days=30),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 3600,
+    "TOKEN_LIMIT_PER_USER": 20,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 PRENAFIT_DEMO_PASSWORD = "prenafit-demo"
+# The privacy notice in force (templates/users/privacy.html). Change it with the notice: every
+# user is asked to agree again at her next page (users.middleware.RequireConsentMiddleware).
+PRENAFIT_PRIVACY_NOTICE_VERSION = "2026-12-01"
 # Absolute links in e-mails (reminders, unsubscribe) start with this.
 PRENAFIT_BASE_URL = env("PRENAFIT_BASE_URL", default="http://127.0.0.1:8000")

@@ -19,6 +19,8 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not :memory:, so a Celery worker thread can share it (see STACK.md).
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
+    # Longer than development's 20 s (a worker thread shares the file); base.py's
+    # transaction_mode="IMMEDIATE" is kept.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_prenafit_{os.getpid()}"}

@@ -77,7 +77,7 @@ HEALTH = [
 ]
 
 FORMS = [
-    Form("signup", lambda c: "/accounts/signup/", lambda c: ["email", "password1", "password2", "full_name", "account_type", "time_zone"], "anonymous", ["users.User"]),
+    Form("signup", lambda c: "/accounts/signup/", lambda c: ["email", "password1", "password2", "full_name", "account_type", "time_zone", "consent", "age_confirmed"], "anonymous", ["users.User"]),
     Form("login", lambda c: "/accounts/login/", lambda c: ["login", "password", "remember"], "anonymous"),
     Form("password_reset", lambda c: "/accounts/password/reset/", lambda c: ["email"], "anonymous"),
     Form("profile", lambda c: "/profile/", lambda c: ["full_name", "time_zone", "language"]),

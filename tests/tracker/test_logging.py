@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.clock import pin
 from tests.factories import (
@@ -457,6 +458,8 @@ def test_account_deletion_removes_her_data_and_her_pts_access(client, setup):
     assert User.objects.filter(pk=user_id).exists()
 
     client.post(reverse("tracker:delete_account"), {"confirm": "DELETE"})
+    assert User.objects.filter(pk=user_id).exists()  # after the grace period (test_deletion.py)
+    services.accounts_purge(now=timezone.now() + services.GRACE)
 
     assert not User.objects.filter(pk=user_id).exists()
     assert not SessionLog.objects.exists() and not Alert.objects.exists()

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,7 +36,8 @@ def version():
 
 def invite(client, pt, email):
     client.force_login(pt)
-    client.post(reverse("invite"), {"email": email})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the e-mail goes after commit
+        client.post(reverse("invite"), {"email": email})
     return re.search(r"(/invitations/[^/\s]+/)", mail.outbox[-1].body).group(1)
 
 
@@ -51,8 +53,12 @@ def test_an_invitation_links_the_client_once(client):
     assert response.status_code == 302
     assert CareLink.objects.filter(pt=pt, client=user, ended_at__isnull=True).exists()
 
-    again = client.post(link)
-    assert again.status_code == 400 and "already been used" in again.content.decode()
+    again = client.post(link)  # pressed again (or twice at once): already hers, back home
+    assert again.status_code == 302 and again["Location"] == reverse("home")
+    assert CareLink.objects.filter(client=user).count() == 1
+    client.force_login(ClientFactory(email="someone.else@example.test"))
+    other = client.post(link)
+    assert other.status_code == 400 and "already been used" in other.content.decode()
 
 
 def test_an_invitation_does_not_work_after_14_days(client):

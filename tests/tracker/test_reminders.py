@@ -196,7 +196,8 @@ def test_delivery_is_claimed_once_sends_one_email_with_content_and_unsubscribe(v
 
     (email,) = mail.outbox
     assert email.to == [user.email]
-    assert "Warm-up" in email.body  # the session's content summary
+    # Her session's day and time, never its content (the link opens it, behind log-in).
+    assert "at 07:00" in email.body and "Warm-up" not in email.body
     html = email.alternatives[0][0]
     assert "Stop this kind of e-mail" in html
     token = email.extra_headers["List-Unsubscribe"].split("/unsubscribe/")[1].rstrip("/>")

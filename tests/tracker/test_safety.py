@@ -257,7 +257,8 @@ def test_an_ended_pregnancy_stops_everything_and_her_pt_can_undo_a_mistake():
     services.pregnancy_reopen(client=client, by=pt, today=TODAY)
     assert state_of(client).active
     assert _upcoming(enrolment).count() == future
-    assert AuditEvent.objects.filter(client=client, what__contains="undid").exists()
+    assert PlanChange.objects.filter(client=client, description__contains="undid").exists()
+    assert AuditEvent.objects.filter(client=client, what="plan change", actor=pt).exists()
 
 
 def test_an_ended_pregnancy_may_be_before_week_20_but_not_in_the_future():

@@ -22,6 +22,8 @@ def signup(client, email="new@example.test", account_type="client", **extra):
         "full_name": "Nora New",
         "account_type": account_type,
         "time_zone": "Europe/Madrid",
+        "consent": "on",
+        "age_confirmed": "on",
         **extra,
     }
     return client.post(reverse("account_signup"), data)

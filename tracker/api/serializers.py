@@ -3,6 +3,7 @@ import datetime as dt
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.validators import multi_line, single_line
 from programs.api import BlockSerializer
 from programs.safety import WARNING_SIGNS
 from users.timezones import is_valid_time_zone
@@ -41,7 +42,7 @@ class ProfileSerializer(serializers.Serializer):
     full_name = serializers.CharField(read_only=True)
     due_date = serializers.DateField(required=False, allow_null=True)
     lmp_date = serializers.DateField(required=False, allow_null=True)
-    time_zone = serializers.CharField(required=False, max_length=64)
+    time_zone = serializers.CharField(required=False, max_length=64, validators=[single_line])
     birth_date = serializers.DateField(read_only=True, allow_null=True)
     gestational_age = GestationalAgeSerializer(read_only=True, allow_null=True)
 
@@ -83,9 +84,9 @@ class EnrolmentRequestSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=WEEKDAY_KEYS), min_length=3, max_length=3
     )
     start_time = HourMinuteField()
-    time_zone = serializers.CharField(max_length=64)
+    time_zone = serializers.CharField(max_length=64, validators=[single_line])
     program = serializers.SlugField(
-        required=False, help_text="A program slug (default: aparicio2023)."
+        required=False, max_length=50, help_text="A program slug (default: aparicio2023)."
     )
 
     def validate_time_zone(self, value):
@@ -150,7 +151,9 @@ class ExerciseLineSerializer(serializers.Serializer):
     prescription = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     done = serializers.BooleanField(default=False)
     sets_done = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=20)
-    load_used = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
+    load_used = serializers.CharField(
+        required=False, allow_blank=True, max_length=80, default="", validators=[single_line]
+    )
 
 
 class LogRequestSerializer(serializers.Serializer):
@@ -166,7 +169,9 @@ class LogRequestSerializer(serializers.Serializer):
     avg_heart_rate = serializers.IntegerField(
         required=False, allow_null=True, min_value=40, max_value=220, default=None
     )
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default="", validators=[multi_line]
+    )
     warning_signs = serializers.ListField(
         child=serializers.ChoiceField(choices=[k for k, _ in WARNING_SIGNS]),
         required=False,
@@ -444,9 +449,13 @@ class SafetyStateSerializer(serializers.Serializer):
 
 
 class ClearanceRequestSerializer(serializers.Serializer):
-    provider = serializers.CharField(max_length=200, help_text="The care provider's name or role.")
+    provider = serializers.CharField(
+        max_length=200, validators=[single_line], help_text="The care provider's name or role."
+    )
     cleared_on = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default="", validators=[multi_line]
+    )
 
 
 class ClearanceSerializer(serializers.Serializer):
@@ -465,7 +474,9 @@ class ClearanceResultSerializer(serializers.Serializer):
 
 
 class SeenRequestSerializer(serializers.Serializer):
-    provider = serializers.CharField(max_length=200, help_text="The care provider's name or role.")
+    provider = serializers.CharField(
+        max_length=200, validators=[single_line], help_text="The care provider's name or role."
+    )
     seen_on = serializers.DateField()
 
 
@@ -476,7 +487,9 @@ class SeenResultSerializer(serializers.Serializer):
 
 
 class PauseRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, default="", validators=[single_line]
+    )
 
 
 class PregnancyEndRequestSerializer(serializers.Serializer):
@@ -491,7 +504,7 @@ class PregnancyEndRequestSerializer(serializers.Serializer):
 
 class ReviewRequestSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="A safety item id.")
-    note = serializers.CharField(max_length=2000)
+    note = serializers.CharField(max_length=2000, validators=[multi_line])
 
 
 class ReviewResultSerializer(serializers.Serializer):
@@ -501,7 +514,7 @@ class ReviewResultSerializer(serializers.Serializer):
 
 class NoteSerializer(serializers.ModelSerializer):
     author = serializers.StringRelatedField()
-    text = serializers.CharField(max_length=5000)
+    text = serializers.CharField(max_length=5000, validators=[multi_line])
 
     class Meta:
         model = PTNote

@@ -17,6 +17,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.validators import single_line
 from programs.selectors import current_version_by_slug
 
 from .. import selectors, services
@@ -31,6 +32,7 @@ from ..models import (
     ScreeningQuestion,
     SessionLog,
 )
+from ..my_data import SECTIONS
 from ..safety import (
     can_self_clear,
     closes_by,
@@ -40,6 +42,8 @@ from ..safety import (
 )
 from ..schedule import back_to_back_warning
 from ..services import ExerciseInput, LogInput
+from ..services.enrolment import ALREADY_ENROLLED
+from ..views.notifications import audit_notices_view
 from . import serializers as s
 from .base import ClientAPIView, PTAPIView, api_errors, call_service
 
@@ -186,7 +190,11 @@ class EnrolmentView(ClientAPIView):
 
     @extend_schema(
         request=s.EnrolmentRequestSerializer,
-        responses={201: s.EnrolmentSummarySerializer, 400: None},
+        responses={
+            201: s.EnrolmentSummarySerializer,
+            400: None,
+            409: OpenApiResponse(s.DetailSerializer, description="You are already enrolled."),
+        },
         summary="Enrol: three weekdays, a start time and your time zone",
     )
     def post(self, request):
@@ -210,6 +218,8 @@ class EnrolmentView(ClientAPIView):
                 today=selectors.local_today(request.user),
             )
         except DjangoValidationError as exc:
+            if getattr(exc, "code", None) == ALREADY_ENROLLED:  # also when two POSTs race
+                return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
             raise api_errors(exc) from exc
         summary = _enrolment_summary(enrolment, request.user)
         return Response(s.EnrolmentSummarySerializer(summary).data, status=status.HTTP_201_CREATED)
@@ -391,7 +401,8 @@ class NotificationList(APIView):
         responses=s.NotificationSerializer(many=True), summary="Your notifications, newest first"
     )
     def get(self, request):
-        notices = Notification.objects.filter(recipient=request.user)[:100]
+        notices = list(Notification.objects.filter(recipient=request.user)[:100])
+        audit_notices_view(request.user, notices, what="API: notifications")
         return Response(s.NotificationSerializer(notices, many=True).data)
 
 
@@ -410,16 +421,10 @@ class NotificationRead(APIView):
 class ExportView(ClientAPIView):
     @extend_schema(
         responses=inline_serializer(
-            "Export",
-            {
-                "profile": serializers.DictField(),
-                "sessions": serializers.ListField(),
-                "extra_sessions": serializers.ListField(),
-                "assessments": serializers.ListField(),
-                "adherence": serializers.DictField(),
-            },
+            "Export", {key: serializers.JSONField(allow_null=True) for key in SECTIONS}
         ),
-        summary="All your data (the same document as /me/export.json)",
+        summary="All your data (the same document as /me/export.json): every row about you "
+        "but your PT's private notes",
     )
     def get(self, request):
         return Response(selectors.client_export(request.user, selectors.local_today(request.user)))
@@ -452,14 +457,26 @@ class ClientList(PTAPIView):
     )
     def get(self, request):
         today = selectors.local_today(request.user)
+        q = request.query_params.get("q", "")[:100]
+        try:
+            single_line(q)  # a NUL would reach PostgreSQL
+        except DjangoValidationError as exc:
+            raise ApiValidationError({"q": exc.messages}) from exc
         clients = caseload(
             pt=request.user,
             today=today,
-            q=request.query_params.get("q", "")[:100],
+            q=q,
             show=request.query_params.get("show", "all"),
             sort=request.query_params.get("sort", "alerts"),
         )
         page = self.pagination.paginate_queryset(clients, request, view=self)
+        if page:
+            services.audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.VIEW,
+                what="API: client list",
+                clients=[c.pk for c in page],
+            )
         return self.pagination.get_paginated_response(
             s.CaseloadRowSerializer(rows(page, today), many=True).data
         )

@@ -1,5 +1,14 @@
 """Every write in the tracker, by use case. Import from here: `from tracker import services`."""
 
+from .accounts import (
+    ERR_DELETE_NOT_A_CLIENT,
+    GRACE,
+    account_deletion_cancel,
+    account_deletion_request,
+    account_purge,
+    accounts_purge,
+    purge_due,
+)
 from .alerts import alert_raise
 from .assessments import assessment_record
 from .audit import audit_record, plan_change

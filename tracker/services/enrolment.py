@@ -7,7 +7,7 @@ import datetime as dt
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from programs.models import ProgramVersion
@@ -40,6 +40,7 @@ ERR_SCREEN_BLOCKED = (
     "Please talk to your obstetric care provider."
 )
 ERR_ALREADY_ENROLLED = "You are already enrolled."
+ALREADY_ENROLLED = "already_enrolled"  # its code: the web sends her home, the API answers 409
 ERR_NO_PROGRAM = "No published program is available yet."
 ERR_VERSION_NOT_PUBLISHED = "Only a published program version can be used."
 ERR_MISSING_ANSWERS = "Answer every question (yes or no)."
@@ -182,7 +183,7 @@ def enrolment_create(
     if state_of(client, profile=profile).state == safety.BLOCKED:
         raise ValidationError(ERR_SCREEN_BLOCKED)
     if Enrolment.objects.filter(client=client).exists():
-        raise ValidationError(ERR_ALREADY_ENROLLED)
+        raise ValidationError(ERR_ALREADY_ENROLLED, code=ALREADY_ENROLLED)
     problem = weekdays_problem(weekdays)
     if problem:
         raise ValidationError({"weekdays": problem})
@@ -195,7 +196,12 @@ def enrolment_create(
         time_zone=time_zone,
     )
     enrolment.full_clean()
-    enrolment.save()
+    try:
+        with transaction.atomic():
+            enrolment.save()
+    except IntegrityError as exc:
+        # Two enrolments at once: the one-enrolment-per-client constraint let the other win.
+        raise ValidationError(ERR_ALREADY_ENROLLED, code=ALREADY_ENROLLED) from exc
     if client.time_zone != time_zone:
         client.time_zone = time_zone
         client.save(update_fields=["time_zone"])

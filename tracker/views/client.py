@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.selectors import current_version_by_slug
@@ -27,6 +28,7 @@ from tracker.forms import (
 )
 from tracker.models import Screening
 from tracker.safety import state_of
+from tracker.services.enrolment import ALREADY_ENROLLED
 from users.decorators import client_required
 
 
@@ -187,6 +189,9 @@ def enrol(request):
                 today=selectors.local_today(client),
             )
         except ValidationError as exc:
+            if getattr(exc, "code", None) == ALREADY_ENROLLED:  # e.g. the form sent twice
+                messages.info(request, _("You are already enrolled."))
+                return redirect("home")
             _apply_errors(form, exc)
         else:
             _warn_back_to_back(request, data["weekdays"])
@@ -210,15 +215,35 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+ERR_WEEK_OUT_OF_RANGE = gettext_lazy(
+    "There is no week to show before or after that date: here is this week."
+)
+
+
+def _week_around(day: date) -> tuple[date, date, date]:
+    """Its Monday, and the Mondays before and after (OverflowError at the calendar's ends)."""
+    monday = _monday(day)
+    return monday, monday - timedelta(days=7), monday + timedelta(days=7)
+
+
 @client_required
 def week(request):
+    """Her week from `?start=` (any day of it; today's week when missing or not a date). A
+    date at either end of the calendar (no week before or after it) answers 400 with this
+    week and a message."""
     client = request.user
     today = selectors.local_today(client)
     try:
         start = date.fromisoformat(request.GET.get("start", ""))
     except ValueError:
         start = today
-    monday = _monday(start)
+    status = 200
+    try:
+        monday, previous, following = _week_around(start)
+    except OverflowError:
+        messages.error(request, ERR_WEEK_OUT_OF_RANGE)
+        status = 400
+        monday, previous, following = _week_around(today)
     sessions = selectors.week_sessions(client, monday)
     safety = state_of(client)
     held = selectors.on_hold(safety)
@@ -231,12 +256,13 @@ def week(request):
             "monday": monday,
             "sunday": monday + timedelta(days=6),
             "sessions": sessions,
-            "previous": monday - timedelta(days=7),
-            "next": monday + timedelta(days=7),
+            "previous": previous,
+            "next": following,
             "today": today,
             "safety": safety,
             "on_hold": held,
         },
+        status=status,
     )
 
 

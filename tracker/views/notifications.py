@@ -2,24 +2,36 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tracker import services
 from tracker.forms import NotificationSettingsForm
-from tracker.models import Notification, NotificationSettings, ReminderKind
+from tracker.models import AuditEvent, Notification, NotificationSettings, ReminderKind
 from tracker.reminders.delivery import read_unsubscribe_token, settings_for
 
 
 @login_required
 @require_GET
 def notification_list(request):
-    notices = Notification.objects.filter(recipient=request.user).select_related("about_client")[
-        :100
-    ]
+    """Her own notifications. A PT's (or an admin's) may be about clients' health (alerts): the
+    page's view is audited with the ids of the clients they are about."""
+    notices = list(
+        Notification.objects.filter(recipient=request.user).select_related("about_client")[:100]
+    )
+    audit_notices_view(request.user, notices, what="notifications page")
     return render(request, "tracker/notifications.html", {"notices": notices})
+
+
+def audit_notices_view(viewer, notices, *, what: str) -> None:
+    """One audit row when `notices` (seen by `viewer`) are about other people (clients)."""
+    about = {n.about_client_id for n in notices} - {None, viewer.pk}
+    if about:
+        services.audit_record(actor=viewer, action=AuditEvent.Action.VIEW, what=what, clients=about)
 
 
 @login_required
@@ -69,6 +81,7 @@ def notification_settings(request):
 @csrf_exempt  # RFC 8058 one-click unsubscribe: mail clients POST without a session
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
+    """A token of a deleted account is not valid (404), like a forged one."""
     parsed = read_unsubscribe_token(token)
     if parsed is None:
         return render(request, "tracker/unsubscribe.html", {"invalid": True}, status=404)
@@ -79,8 +92,12 @@ def unsubscribe(request, token):
         # the link says so and changes nothing, whatever the method.
         return render(request, "tracker/unsubscribe.html", {"always_on": True, "label": label})
     if request.method == "POST":
-        prefs, _created = NotificationSettings.objects.get_or_create(user_id=user_id)
-        setattr(prefs, kind, False)
-        prefs.save(update_fields=[kind])
+        try:
+            with transaction.atomic():
+                prefs, _created = NotificationSettings.objects.get_or_create(user_id=user_id)
+                setattr(prefs, kind, False)
+                prefs.save(update_fields=[kind])
+        except IntegrityError:  # her account was deleted since the token was read
+            return render(request, "tracker/unsubscribe.html", {"invalid": True}, status=404)
         return render(request, "tracker/unsubscribe.html", {"done": True, "label": label})
     return render(request, "tracker/unsubscribe.html", {"label": label})

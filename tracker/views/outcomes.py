@@ -1,11 +1,11 @@
 """The client's logs, check-ins, progress and her own data (export, deletion)."""
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -15,10 +15,10 @@ from tracker import selectors, services
 from tracker.forms import AssessmentForm, DeleteAccountForm, SessionLogForm
 from tracker.models import OdiSection, SafetyItem
 from tracker.reports import export_csv as export_csv_text
+from tracker.reports import safety_rows
 from tracker.scoring import odi_plain, triage_messages, vas_plain
 from tracker.views.client import _apply_errors
 from users.decorators import client_required
-from users.services import user_delete
 
 
 def _prescriptions(session):
@@ -304,7 +304,9 @@ def export_json(request):
 def export_csv(request):
     client = request.user
     data = selectors.client_export(client, selectors.local_today(client))
-    response = HttpResponse(export_csv_text(data), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        export_csv_text(data, safety=safety_rows(client)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="prenafit-my-data.csv"'
     return response
 
@@ -312,11 +314,28 @@ def export_csv(request):
 @client_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request):
-    form = DeleteAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = request.user
-        logout(request)
-        user_delete(user=user)
-        messages.success(request, _("Your account and all your data were deleted."))
-        return redirect(reverse("landing"))
-    return render(request, "tracker/delete_account.html", {"form": form})
+    """She asks to delete her account (typing DELETE); it goes after the grace period unless
+    she cancels here or from her profile (a POST with `cancel`)."""
+    user = request.user
+    if request.method == "POST" and "cancel" in request.POST:
+        if services.account_deletion_cancel(user=user):
+            messages.success(request, _("Your account will not be deleted. Nothing was removed."))
+        return redirect("profile")
+    pending = user.deletion_requested_at is not None
+    form = None if pending else DeleteAccountForm(request.POST or None)
+    if form is not None and request.method == "POST" and form.is_valid():
+        due = services.account_deletion_request(user=user)
+        messages.success(
+            request,
+            _(
+                "Your account and all your data will be deleted after %(due)s. Until then you "
+                "can cancel here or from your profile."
+            )
+            % {"due": date_format(localtime(due), "DATETIME_FORMAT")},
+        )
+        return redirect("tracker:delete_account")
+    return render(
+        request,
+        "tracker/delete_account.html",
+        {"form": form, "due": services.purge_due(user), "grace_days": services.GRACE.days},
+    )

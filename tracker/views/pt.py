@@ -55,16 +55,33 @@ def dashboard(request):
     query = request.GET.copy()
     query.pop("page", None)
     signs = caseload_selectors.open_alert_signs(page.object_list)
+    rows = caseload_selectors.rows(page.object_list, today, signs=signs)
+    _audit_view(pt, "PT dashboard", clients=[c.pk for c in page.object_list])
     return render(
         request,
         "tracker/pt_dashboard.html",
         {
             "form": form,
             "page": page,
-            "rows": caseload_selectors.rows(page.object_list, today, signs=signs),
+            "rows": rows,
             "query": query.urlencode(),
             "today": today,
         },
+    )
+
+
+def _audit_view(pt, what: str, *, client=None, clients=(), obj=None) -> None:
+    """One audit row for a page that shows clients' health data: `what` is the page's fixed
+    label, `clients` the ids shown (none shown, nothing to record)."""
+    if client is None and not clients:
+        return
+    services.audit_record(
+        actor=pt,
+        action=AuditEvent.Action.VIEW,
+        what=what,
+        client=client,
+        clients=clients,
+        obj=obj,
     )
 
 
@@ -86,9 +103,7 @@ def _with_signs(alerts):
 def client_detail(request, client_id):
     client = _client(request, client_id)
     today = selectors.local_today(client)
-    services.audit_record(
-        actor=request.user, client=client, action=AuditEvent.Action.VIEW, what="client page"
-    )
+    _audit_view(request.user, "client page", client=client)
     enrolment = selectors.enrolment_of(client)
     screening = selectors.latest_screening(client)
     questions = {q.key: q.text for q in ScreeningQuestion.objects.all()}
@@ -194,6 +209,7 @@ def note_edit(request, client_id, note_id):
         services.note_update(note=note, by=request.user, text=form.cleaned_data["text"])
         messages.success(request, _("Note updated."))
         return _back(client)
+    _audit_view(request.user, "note page", client=client, obj=note)
     return render(
         request, "tracker/pt_note_form.html", {"form": form, "client": client, "note": note}
     )
@@ -220,7 +236,9 @@ def swap(request, client_id):
     enrolment = selectors.enrolment_of(client)
     in_plan = _exercises_in_plan(enrolment)
     original_id = request.POST.get("original", "")
-    original = in_plan.filter(pk=int(original_id)).first() if original_id.isdigit() else None
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    ascii_id = original_id.isascii() and original_id.isdigit()
+    original = in_plan.filter(pk=int(original_id)).first() if ascii_id else None
     candidates = exercise_alternatives(exercise=original) if original else []
     form = SwapForm(request.POST, in_plan=in_plan, candidates=candidates)
     if form.is_valid():
@@ -304,6 +322,7 @@ def schedule(request, client_id):
         else:
             messages.success(request, _("Her days were changed; logged sessions were kept."))
             return _back(client)
+    _audit_view(request.user, "schedule page", client=client)
     return render(
         request,
         "tracker/pt_schedule.html",
@@ -374,6 +393,7 @@ def cohort_csv(request):
     services.audit_record(
         actor=pt,
         client=None,
+        clients=clients.values_list("pk", flat=True),  # every client in the export
         action=AuditEvent.Action.EXPORT,
         what="cohort CSV" + (" (de-identified)" if deidentify else ""),
     )
@@ -411,6 +431,7 @@ def clearance(request, client_id):
         for i in selectors.safety_items_for_pt(client, safety)
         if i.kind in CLEARABLE and i.closed_at is None
     ]
+    _audit_view(request.user, "clearance page", client=client)
     return render(
         request,
         "tracker/pt_clearance.html",
