@@ -43,7 +43,6 @@ from ..safety import (
 from ..schedule import back_to_back_warning
 from ..services import ExerciseInput, LogInput
 from ..services.enrolment import ALREADY_ENROLLED
-from ..views.notifications import audit_notices_view
 from . import serializers as s
 from .base import ClientAPIView, PTAPIView, api_errors, call_service
 
@@ -402,7 +401,7 @@ class NotificationList(APIView):
     )
     def get(self, request):
         notices = list(Notification.objects.filter(recipient=request.user)[:100])
-        audit_notices_view(request.user, notices, what="API: notifications")
+        services.audit_notices_view(request.user, notices, what="API: notifications")
         return Response(s.NotificationSerializer(notices, many=True).data)
 
 
@@ -470,13 +469,7 @@ class ClientList(PTAPIView):
             sort=request.query_params.get("sort", "alerts"),
         )
         page = self.pagination.paginate_queryset(clients, request, view=self)
-        if page:
-            services.audit_record(
-                actor=request.user,
-                action=AuditEvent.Action.VIEW,
-                what="API: client list",
-                clients=[c.pk for c in page],
-            )
+        services.audit_view(request.user, "API: client list", clients=[c.pk for c in page])
         return self.pagination.get_paginated_response(
             s.CaseloadRowSerializer(rows(page, today), many=True).data
         )

@@ -11,7 +11,7 @@ from .accounts import (
 )
 from .alerts import alert_raise
 from .assessments import assessment_record
-from .audit import audit_record, plan_change
+from .audit import audit_notices_view, audit_record, audit_view, plan_change
 from .enrolment import (
     DEFAULT_PROGRAM,
     ERR_ALREADY_ENROLLED,

@@ -34,6 +34,28 @@ def audit_record(
     )
 
 
+def audit_view(viewer, what: str, *, client=None, clients: Iterable[int] = (), obj=None) -> None:
+    """One row for a page or API answer that shows other people's health data: `what` is its
+    fixed label, `client`/`clients` who is shown. Nothing is recorded when nobody but the
+    viewer herself is shown (a client on her own pages)."""
+    ids = {int(pk) for pk in clients} | ({client.pk} if client is not None else set())
+    if not ids - {viewer.pk}:
+        return
+    audit_record(
+        actor=viewer,
+        action=AuditEvent.Action.VIEW,
+        what=what,
+        client=client,
+        clients=ids - {viewer.pk},
+        obj=obj,
+    )
+
+
+def audit_notices_view(viewer, notices, *, what: str) -> None:
+    """Notices (a PT's alerts) are about clients: seeing them is seeing their health news."""
+    audit_view(viewer, what, clients={n.about_client_id for n in notices} - {None})
+
+
 def plan_change(client, by, description: str) -> PlanChange:
     """A change to her plan: the words go in her PT's plan history (deleted with her account);
     the audit log records only that a plan change happened, and its id."""

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tracker import services
 from tracker.forms import NotificationSettingsForm
-from tracker.models import AuditEvent, Notification, NotificationSettings, ReminderKind
+from tracker.models import Notification, NotificationSettings, ReminderKind
 from tracker.reminders.delivery import read_unsubscribe_token, settings_for
 
 
@@ -23,15 +23,8 @@ def notification_list(request):
     notices = list(
         Notification.objects.filter(recipient=request.user).select_related("about_client")[:100]
     )
-    audit_notices_view(request.user, notices, what="notifications page")
+    services.audit_notices_view(request.user, notices, what="notifications page")
     return render(request, "tracker/notifications.html", {"notices": notices})
-
-
-def audit_notices_view(viewer, notices, *, what: str) -> None:
-    """One audit row when `notices` (seen by `viewer`) are about other people (clients)."""
-    about = {n.about_client_id for n in notices} - {None, viewer.pk}
-    if about:
-        services.audit_record(actor=viewer, action=AuditEvent.Action.VIEW, what=what, clients=about)
 
 
 @login_required

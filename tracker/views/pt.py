@@ -56,7 +56,7 @@ def dashboard(request):
     query.pop("page", None)
     signs = caseload_selectors.open_alert_signs(page.object_list)
     rows = caseload_selectors.rows(page.object_list, today, signs=signs)
-    _audit_view(pt, "PT dashboard", clients=[c.pk for c in page.object_list])
+    services.audit_view(pt, "PT dashboard", clients=[c.pk for c in page.object_list])
     return render(
         request,
         "tracker/pt_dashboard.html",
@@ -67,21 +67,6 @@ def dashboard(request):
             "query": query.urlencode(),
             "today": today,
         },
-    )
-
-
-def _audit_view(pt, what: str, *, client=None, clients=(), obj=None) -> None:
-    """One audit row for a page that shows clients' health data: `what` is the page's fixed
-    label, `clients` the ids shown (none shown, nothing to record)."""
-    if client is None and not clients:
-        return
-    services.audit_record(
-        actor=pt,
-        action=AuditEvent.Action.VIEW,
-        what=what,
-        client=client,
-        clients=clients,
-        obj=obj,
     )
 
 
@@ -103,7 +88,7 @@ def _with_signs(alerts):
 def client_detail(request, client_id):
     client = _client(request, client_id)
     today = selectors.local_today(client)
-    _audit_view(request.user, "client page", client=client)
+    services.audit_view(request.user, "client page", client=client)
     enrolment = selectors.enrolment_of(client)
     screening = selectors.latest_screening(client)
     questions = {q.key: q.text for q in ScreeningQuestion.objects.all()}
@@ -209,7 +194,7 @@ def note_edit(request, client_id, note_id):
         services.note_update(note=note, by=request.user, text=form.cleaned_data["text"])
         messages.success(request, _("Note updated."))
         return _back(client)
-    _audit_view(request.user, "note page", client=client, obj=note)
+    services.audit_view(request.user, "note page", client=client, obj=note)
     return render(
         request, "tracker/pt_note_form.html", {"form": form, "client": client, "note": note}
     )
@@ -322,7 +307,7 @@ def schedule(request, client_id):
         else:
             messages.success(request, _("Her days were changed; logged sessions were kept."))
             return _back(client)
-    _audit_view(request.user, "schedule page", client=client)
+    services.audit_view(request.user, "schedule page", client=client)
     return render(
         request,
         "tracker/pt_schedule.html",
@@ -431,7 +416,7 @@ def clearance(request, client_id):
         for i in selectors.safety_items_for_pt(client, safety)
         if i.kind in CLEARABLE and i.closed_at is None
     ]
-    _audit_view(request.user, "clearance page", client=client)
+    services.audit_view(request.user, "clearance page", client=client)
     return render(
         request,
         "tracker/pt_clearance.html",
