@@ -39,6 +39,8 @@ def test_client_signs_up_enrols_logs_today_and_sees_progress(journey, reference_
     page.locator("#id_password1").fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_label("Full name").fill("Mia Martín")
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_label("I am 16 or older.").check()
     page.get_by_label("pregnant and want to follow the program").check()
     page.get_by_label("Time zone").select_option("UTC")
     journey.snap("client", "01-signup")

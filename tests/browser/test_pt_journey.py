@@ -112,6 +112,8 @@ def test_invited_newcomer_signs_up_from_the_link_and_is_linked(page, live_server
     page.locator("#id_password1").fill("a-long-Passw0rd!")
     page.get_by_label("Password (again)").fill("a-long-Passw0rd!")
     page.get_by_label("Full name").fill("Nadia Newcomer")
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_label("I am 16 or older.").check()
     page.get_by_label("Time zone").select_option("UTC")
     page.get_by_role("button", name="Sign Up").click()
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()

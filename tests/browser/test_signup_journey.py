@@ -23,6 +23,8 @@ def test_sign_up_confirm_email_log_in_and_see_home(page, live_server, screenshot
     page.locator("#id_password1").fill("a-long-Passw0rd!")
     page.get_by_label("Password (again)").fill("a-long-Passw0rd!")
     page.get_by_label("Full name").fill("Nora Newcomer")
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_label("I am 16 or older.").check()
     page.get_by_label("Time zone").select_option("Europe/Madrid")
     screenshot("signup-phone")
     page.get_by_role("button", name="Sign Up").click()
