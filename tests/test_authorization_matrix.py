@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.clock import WEDNESDAY_MORNING, pin
 
 MATRIX_MOMENT = WEDNESDAY_MORNING
-pytestmark = pin(MATRIX_MOMENT)
+pytestmark = [pin(MATRIX_MOMENT), pytest.mark.probe]
 
 ACTORS = ("anonymous", "client", "other_client", "her_pt", "other_pt", "admin")
 LOGIN, ADMIN_LOGIN, REDIRECT, OK = "login", "admin-login", "redirect", "ok"

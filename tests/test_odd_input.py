@@ -29,7 +29,7 @@ from tests.test_authorization_matrix import (
     sample_kwargs,
 )
 
-pytestmark = pin(MATRIX_MOMENT)
+pytestmark = [pin(MATRIX_MOMENT), pytest.mark.probe]
 matrix_cast = test_authorization_matrix.cast  # the matrix's cast (a module-scoped fixture)
 
 ODD = {
