@@ -306,7 +306,7 @@ def test_she_asks_cancels_asks_again_and_seven_days_later_nothing_names_her(busy
     assert her.deletion_requested_at is not None
     due = her.deletion_requested_at + dt.timedelta(days=7)
     assert her.deletion_due == due
-    assert "will be deleted after" in page and "Cancel the deletion" in page
+    assert "will be deleted on" in page and "Cancel the deletion" in page
     assert User.objects.filter(pk=her.pk).exists()
     assert not ApiToken.objects.filter(user=her).exists()
 
@@ -336,7 +336,7 @@ def test_she_asks_cancels_asks_again_and_seven_days_later_nothing_names_her(busy
 
     # She cancels from her profile, then asks again.
     profile = client.get(reverse("profile")).content.decode()
-    assert "set to be deleted after" in profile
+    assert "set to be deleted on" in profile
     cancelled = client.post(reverse("tracker:delete_account"), {"cancel": "1"}, follow=True)
     assert "Your account will not be deleted" in cancelled.content.decode()
     her.refresh_from_db()

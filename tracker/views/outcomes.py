@@ -328,10 +328,10 @@ def delete_account(request):
         messages.success(
             request,
             _(
-                "Your account and all your data will be deleted after %(due)s. Until then you "
-                "can cancel here or from your profile."
+                "Your account and all your data will be deleted on %(due)s. Until then you can "
+                "cancel here or from your profile."
             )
-            % {"due": date_format(localtime(due), "DATETIME_FORMAT")},
+            % {"due": date_format(localtime(due), "DATE_FORMAT")},
         )
         return redirect("tracker:delete_account")
     return render(
