@@ -369,6 +369,7 @@ MATRIX: dict[str, Row] = {
     # The ten ODI sections are fixed: their wording may change, their number may not.
     "admin:tracker_odisection_delete": Row(*[ADMIN_LOGIN] * 5, 403),
     "admin:users_invitation_add": Row(*[ADMIN_LOGIN] * 5, 403),
+    "admin:users_apitoken_add": Row(*[ADMIN_LOGIN] * 5, 403),  # tokens come from signing in
     "admin:tracker_auditevent_delete": Row(*[ADMIN_LOGIN] * 5, 403),  # append-only
     "admin/(?P<url>.*)$": Row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
     # --- accounts (allauth) ---

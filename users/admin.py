@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import CareLink, Consent, Invitation, User
+from .models import ApiToken, CareLink, Consent, Invitation, User
 
 
 class ConsentInline(admin.TabularInline):
@@ -128,3 +128,21 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # PTs invite from the app, which e-mails the link
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Signed-in apps and devices: an admin can see them and revoke one (delete). Keys are
+    never shown (only a hash is stored); tokens are made by signing in, never here."""
+
+    list_display = ["user", "name", "created", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "name"]
+    fields = ["user", "name", "created", "expiry"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

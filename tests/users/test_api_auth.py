@@ -264,3 +264,16 @@ def test_deactivation_and_a_withdrawn_approval_end_every_token(api):
     pt.save()
     assert me_with(pt_token).status_code == 401
     assert not ApiToken.objects.filter(user=pt).exists()
+
+
+def test_an_admin_sees_a_clients_devices_and_revokes_one_but_never_a_key(api, client):
+    user = ClientFactory()
+    key = token_of(api, user, name="Old phone")
+    token = ApiToken.objects.get(user=user)
+    client.force_login(AdminFactory())
+    listing = client.get(reverse("admin:users_apitoken_changelist")).content.decode()
+    assert "Old phone" in listing
+    assert key not in listing and token.digest not in listing
+    response = client.post(reverse("admin:users_apitoken_delete", args=[token.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert me_with(key).status_code == 401
