@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import Block, Exercise, Phase, Prescription, Program, ProgramVersion, SessionTemplate
-from .rules import PhaseRange, phase_coverage_errors, template_minutes_warning
+from .rules import (
+    PhaseRange,
+    block_exercise_error,
+    phase_coverage_errors,
+    template_minutes_warning,
+)
 from .selectors import version_with_content
 
 
@@ -160,6 +165,7 @@ class ProgramVersionAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
                     messages.ERROR,
                 )
                 continue
+            self.version_published(request, version)
             for warning in warnings:
                 self.message_user(request, warning, messages.WARNING)
             self.message_user(
@@ -170,6 +176,7 @@ class ProgramVersionAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
     def clone_as_draft(self, request, queryset):
         for version in queryset:
             draft = services.version_clone_as_draft(version=version)
+            self.version_cloned(request, version, draft)
             self.message_user(
                 request,
                 format_html(
@@ -180,6 +187,14 @@ class ProgramVersionAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
                 ),
                 messages.SUCCESS,
             )
+
+    # Hooks for what happened (this app imports no other; tracker's admin records them in
+    # its audit log by overriding these).
+    def version_published(self, request, version: ProgramVersion) -> None:
+        pass
+
+    def version_cloned(self, request, version: ProgramVersion, draft: ProgramVersion) -> None:
+        pass
 
 
 # --- inside a version: phases, templates, blocks, prescriptions ---------------------------
@@ -252,8 +267,26 @@ class PhaseAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/programs/phase_preview.html", context)
 
 
+class BlockInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """A block whose kind changes must still suit the exercises it holds (the exercises
+        themselves are checked by `Prescription.clean` on the block's own page)."""
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            kind = data.get("kind")
+            changed = form.instance.pk and kind and "kind" in form.changed_data
+            if not changed or data.get("DELETE"):
+                continue
+            for rx in form.instance.prescriptions.select_related("exercise"):
+                problem = block_exercise_error(kind, rx.exercise.name, rx.exercise.kind)
+                if problem:
+                    form.add_error("kind", problem)
+
+
 class BlockInline(InlineOfVersionContentMixin, admin.TabularInline):
     model = Block
+    formset = BlockInlineFormSet
     fields = ["order", "kind", "minutes", "evidence", "prescriptions_link"]
     readonly_fields = ["prescriptions_link"]
     extra = 0

@@ -30,7 +30,7 @@ from .models import (
     SciaticaSource,
     SessionTemplate,
 )
-from .rules import PhaseRange, phase_coverage_errors, rpe_range_error
+from .rules import PhaseRange, block_exercise_error, phase_coverage_errors, rpe_range_error
 from .services import _next_number, version_publish
 
 SCHEMA_VERSION = 1
@@ -147,7 +147,13 @@ def validate_program_data(data: dict) -> list[str]:
     slugs = [e.get("slug") for e in data["exercises"]]
     if len(slugs) != len(set(slugs)):
         errors.append("exercises: every slug must be unique.")
-    known = set(slugs) | set(Exercise.objects.values_list("slug", flat=True))
+    # Each exercise's name and kind, the file's over the database's (for the block rules).
+    kinds = {
+        slug: (name, kind)
+        for slug, name, kind in Exercise.objects.values_list("slug", "name", "kind")
+    }
+    kinds |= {e.get("slug"): (e.get("name"), e.get("kind")) for e in data["exercises"]}
+    known = set(kinds)
     evidence = Evidence.values
     for exercise in data["exercises"]:
         where = f"exercise {exercise.get('slug')}"
@@ -177,6 +183,11 @@ def validate_program_data(data: dict) -> list[str]:
                     r_where = f"{t_where} / {rx.get('exercise')}"
                     if rx.get("exercise") not in known:
                         errors.append(f"{r_where}: unknown exercise.")
+                    elif kinds[rx["exercise"]][1] in Exercise.Kind.values:
+                        name, kind = kinds[rx["exercise"]]
+                        problem = block_exercise_error(block.get("kind"), name, kind)
+                        if problem:
+                            errors.append(f"{r_where}: {problem}")
                     problem = rpe_range_error(rx.get("rpe_min"), rx.get("rpe_max"))
                     if problem:
                         errors.append(f"{r_where}: {problem}")
@@ -290,7 +301,7 @@ def _create_version(program: Program, info: dict, digest: str) -> ProgramVersion
     )
     version.full_clean()
     version.save()
-    exercises = dict(Exercise.objects.values_list("slug", "pk"))
+    exercises = {e.slug: e for e in Exercise.objects.all()}
     phases, templates, blocks, prescriptions = [], [], [], []
     for p_order, p in enumerate(info["phases"]):
         phases.append(Phase(version=version, order=p_order, **_pick(p, PHASE_FIELDS)))
@@ -308,7 +319,7 @@ def _create_version(program: Program, info: dict, digest: str) -> ProgramVersion
     for block, b in blocks:
         for r_order, r in enumerate(b.get("prescriptions") or []):
             values = _pick(r, PRESCRIPTION_FIELDS)
-            values["exercise_id"] = exercises[values.pop("exercise")]
+            values["exercise"] = exercises[values.pop("exercise")]
             rx = Prescription(block=block, order=r_order, **values)
             rx.full_clean(exclude=["block", "exercise"])
             prescriptions.append(rx)

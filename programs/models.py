@@ -396,6 +396,12 @@ class Prescription(EvidenceMixin, VersionContent):
             errors["hr_max_pct"] = _("The heart-rate range must run from low to high.")
         if self.reps is None and self.seconds is None:
             errors["reps"] = _("Give either repetitions or a duration in seconds.")
+        if self.block_id and self.exercise_id:
+            from .rules import block_exercise_error  # rules reads this module's week constants
+
+            problem = block_exercise_error(self.block.kind, self.exercise.name, self.exercise.kind)
+            if problem:
+                errors["exercise"] = problem
         if errors:
             raise ValidationError(errors)
 

@@ -72,3 +72,42 @@ def rpe_range_error(rpe_min: int | None, rpe_max: int | None) -> str | None:
     if rpe_min is not None and rpe_max is not None and rpe_min > rpe_max:
         return f"The RPE range must run from low to high; got {rpe_min}-{rpe_max}."
     return None
+
+
+# Which kinds of exercise belong in which kind of block (the seed program follows it): no
+# strength work in a warm-up or a cool-down, only aerobic work in the aerobic block.
+BLOCK_EXERCISE_KINDS: dict[str, frozenset[str]] = {
+    "warm_up": frozenset({"aerobic", "mobility", "breathing"}),
+    "aerobic": frozenset({"aerobic"}),
+    "resistance": frozenset({"resistance"}),
+    "pelvic_floor": frozenset({"pelvic_floor", "mobility", "breathing"}),
+    "cool_down": frozenset({"aerobic", "mobility", "breathing"}),
+}
+
+KIND_WORDS = {
+    "aerobic": "aerobic",
+    "resistance": "strength",
+    "pelvic_floor": "pelvic floor",
+    "mobility": "mobility or stretching",
+    "breathing": "breathing",
+}
+BLOCK_WORDS = {
+    "warm_up": "a warm-up",
+    "aerobic": "an aerobic block",
+    "resistance": "a resistance block",
+    "pelvic_floor": "a pelvic floor and mobility block",
+    "cool_down": "a cool-down",
+}
+
+
+def block_exercise_error(block_kind: str, exercise_name: str, exercise_kind: str) -> str | None:
+    """Why an exercise does not belong in a block of this kind, or None when it does."""
+    allowed = BLOCK_EXERCISE_KINDS.get(block_kind)
+    if allowed is None or exercise_kind in allowed:
+        return None
+    fits = ", ".join(sorted(KIND_WORDS.get(k, k) for k in allowed))
+    return (
+        f"“{exercise_name}” is a {KIND_WORDS.get(exercise_kind, exercise_kind)} exercise and "
+        f"does not belong in {BLOCK_WORDS.get(block_kind, block_kind)}, which takes {fits} "
+        f"exercises."
+    )

@@ -6,16 +6,26 @@ from django.db.models import Max
 from django.utils import timezone
 
 from .models import Block, Phase, Prescription, ProgramVersion, SessionTemplate
-from .rules import PhaseRange, phase_coverage_errors, template_minutes_warning
+from .rules import (
+    PhaseRange,
+    block_exercise_error,
+    phase_coverage_errors,
+    template_minutes_warning,
+)
 
 ERR_ALREADY_PUBLISHED = "Version {number} is already published."
 ERR_TEMPLATE_WITHOUT_BLOCKS = "Session template “{name}” in “{phase}” has no blocks."
 ERR_PHASE_WITHOUT_TEMPLATES = "Phase “{name}” has no session templates."
+ERR_BLOCK_EXERCISE = "{phase} / {template} / {block}: {problem}"
 
 
 def version_structure_problems(*, version: ProgramVersion) -> tuple[list[str], list[str]]:
     """(errors, warnings) for a version: errors block publishing, warnings are shown."""
-    phases = list(version.phases.prefetch_related("templates__blocks").order_by("start_week"))
+    phases = list(
+        version.phases.prefetch_related("templates__blocks__prescriptions__exercise").order_by(
+            "start_week"
+        )
+    )
     errors = phase_coverage_errors(PhaseRange(p.name, p.start_week, p.end_week) for p in phases)
     warnings = []
     for phase in phases:
@@ -27,12 +37,31 @@ def version_structure_problems(*, version: ProgramVersion) -> tuple[list[str], l
             if not minutes:
                 errors.append(ERR_TEMPLATE_WITHOUT_BLOCKS.format(name=template, phase=phase.name))
                 continue
+            errors += _block_exercise_errors(phase, template)
             warning = template_minutes_warning(
                 f"{phase.name} / {template}", minutes, version.session_minutes
             )
             if warning:
                 warnings.append(warning)
     return errors, warnings
+
+
+def _block_exercise_errors(phase: Phase, template: SessionTemplate) -> list[str]:
+    """No strength exercise in a cool-down, and the like (`rules.BLOCK_EXERCISE_KINDS`)."""
+    errors = []
+    for block in template.blocks.all():
+        for rx in block.prescriptions.all():
+            problem = block_exercise_error(block.kind, rx.exercise.name, rx.exercise.kind)
+            if problem:
+                errors.append(
+                    ERR_BLOCK_EXERCISE.format(
+                        phase=phase.name,
+                        template=template,
+                        block=block.get_kind_display().lower(),
+                        problem=problem,
+                    )
+                )
+    return errors
 
 
 @transaction.atomic

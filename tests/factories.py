@@ -81,6 +81,14 @@ BLOCK_PLAN = [
     ("pelvic_floor", 5),
     ("cool_down", 5),
 ]
+# The kind of exercise each block holds, as programs.rules.BLOCK_EXERCISE_KINDS allows.
+BLOCK_EXERCISE_KIND = {
+    "warm_up": "aerobic",
+    "aerobic": "aerobic",
+    "resistance": "resistance",
+    "pelvic_floor": "pelvic_floor",
+    "cool_down": "mobility",
+}
 
 
 class ExerciseFactory(factory.django.DjangoModelFactory):
@@ -109,7 +117,9 @@ def build_program_version(
         program.versions.order_by("-number").values_list("number", flat=True).first() or 0
     ) + 1
     version = ProgramVersion.objects.create(program=program, number=number, label=f"{number}.0")
-    exercises = [ExerciseFactory() for _ in range(prescriptions_per_block)]
+    exercises = {"resistance": [ExerciseFactory() for _ in range(prescriptions_per_block)]}
+    for kind in ("aerobic", "pelvic_floor", "mobility"):
+        exercises[kind] = [ExerciseFactory(kind=kind) for _ in range(prescriptions_per_block)]
     for p_order, (start, end) in enumerate(phase_weeks):
         phase = Phase.objects.create(
             version=version,
@@ -136,7 +146,7 @@ def build_program_version(
                         rpe_min=12,
                         rpe_max=14,
                     )
-                    for r, exercise in enumerate(exercises)
+                    for r, exercise in enumerate(exercises[BLOCK_EXERCISE_KIND[kind]])
                 )
     if published:
         from programs.services import version_publish

@@ -1,10 +1,21 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-from programs.admin import ProgramVersionAdmin
-from programs.models import ProgramVersion
+from programs.admin import (
+    BlockAdmin,
+    ExerciseAdmin,
+    PhaseAdmin,
+    ProgramAdmin,
+    ProgramVersionAdmin,
+    SessionTemplateAdmin,
+)
+from programs.models import Block, Exercise, Phase, Program, ProgramVersion, SessionTemplate
 from programs.selectors import current_version
 
 from . import services
@@ -28,8 +39,9 @@ from .models import (
     SessionLog,
     SessionLogRevision,
 )
-from .safety import sign_labels, state_of
+from .safety import sign_labels
 from .selectors import local_today
+from .services.enrolment import enrolments_to_move, schedule_move_clients
 
 
 @admin.register(ScreeningQuestion)
@@ -244,6 +256,67 @@ class ClearanceAdmin(AuditedAdmin):
         obj.pk = created.pk
 
 
+# --- moving clients to another program version: asked first, then done ------------------
+
+MOVE_QUESTION = ngettext_lazy(
+    "Move %(n)d client to %(program)s, version %(number)s?",
+    "Move %(n)d clients to %(program)s, version %(number)s?",
+    "n",
+)
+MOVE_QUESTION_CURRENT = ngettext_lazy(
+    "Move %(n)d client to her program's current version?",
+    "Move %(n)d clients to their program's current version?",
+    "n",
+)
+MOVE_EXPLAINED = _(
+    "Their sessions from tomorrow that are not logged yet take the new version's content and "
+    "keep their links and calendar entries. Logged sessions, and everything before, stay "
+    "exactly as they are. Each client's plan history and the audit log record the move."
+)
+MOVE_DONE = ngettext_lazy(
+    "%(n)d client moved to %(program)s, version %(number)s. Logged sessions were kept.",
+    "%(n)d clients moved to %(program)s, version %(number)s. Logged sessions were kept.",
+    "n",
+)
+MOVE_NOBODY = _(
+    "Nobody to move: every client of %(program)s whose program is still going on already "
+    "follows version %(number)s."
+)
+MOVE_NOBODY_SELECTED = _(
+    "Nobody to move: the selected clients already follow their program's current version, "
+    "or their program has ended."
+)
+MOVE_ONE_VERSION = _("Choose one version to move clients to.")
+MOVE_DRAFT = _("Version %(n)s is a draft: publish it first.")
+
+
+def _version_words(version) -> dict:
+    return {"program": version.program.name, "number": version.number}
+
+
+def _move_question(count: int, version) -> str:
+    return MOVE_QUESTION % {"n": count, **_version_words(version)}
+
+
+def _moved_message(count: int, version) -> str:
+    return MOVE_DONE % {"n": count, **_version_words(version)}
+
+
+def _move_confirmation(model_admin, request, queryset, question: str, action: str):
+    """The intermediate page (as for "delete selected"): the question, then a form that posts
+    the same action again with post=yes."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": question,
+        "explained": MOVE_EXPLAINED,
+        "queryset": queryset,
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "opts": model_admin.model._meta,
+    }
+    return TemplateResponse(request, "admin/tracker/move_clients_confirmation.html", context)
+
+
 @admin.register(Enrolment)
 class EnrolmentAdmin(admin.ModelAdmin):
     list_display = ["client", "program_version", "created_at"]
@@ -267,22 +340,31 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Move future unlogged sessions to the program's current version"))
     def move_to_current_version(self, request, queryset):
-        moved = 0
-        for enrolment in queryset.select_related("program_version__program", "client"):
-            target = current_version(program=enrolment.program_version.program)
-            if target is None or target.pk == enrolment.program_version_id:
-                continue
-            if state_of(enrolment.client).finished:
-                continue
-            services.schedule_move_to_version(
-                enrolment=enrolment, version=target, today=local_today(enrolment.client)
-            )
-            moved += 1
-        self.message_user(
-            request,
-            _("%(n)d client(s) moved; logged sessions were kept as they are.") % {"n": moved},
-            messages.SUCCESS,
-        )
+        """Asks first (how many clients, to which version), then moves them."""
+        moves = []  # (target version, the selected enrolments it concerns)
+        programs = {
+            e.program_version.program for e in queryset.select_related("program_version__program")
+        }
+        for program in sorted(programs, key=lambda p: p.pk):
+            target = current_version(program=program)
+            if target is not None:
+                chosen = enrolments_to_move(version=target).filter(pk__in=queryset.values("pk"))
+                moves.append((target, chosen))
+        count = sum(chosen.count() for _target, chosen in moves)
+        if not count:
+            self.message_user(request, MOVE_NOBODY_SELECTED, messages.WARNING)
+            return None
+        if request.POST.get("post") != "yes":
+            if len(moves) == 1:
+                question = _move_question(count, moves[0][0])
+            else:
+                question = MOVE_QUESTION_CURRENT % {"n": count}
+            return _move_confirmation(self, request, queryset, question, "move_to_current_version")
+        for target, chosen in moves:
+            moved = schedule_move_clients(enrolments=chosen, version=target, by=request.user)
+            if moved:
+                self.message_user(request, _moved_message(len(moved), target), messages.SUCCESS)
+        return None
 
 
 @admin.register(ScheduledSession)
@@ -446,12 +528,79 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_select_related = ["recipient"]
 
 
+# --- programs: every edit in the admin is audited -------------------------------------------
+# `programs` imports no other app, so its admins are re-registered here with the audit added
+# (ids and fixed labels only: the model's name and what happened).
+
+AUDIT_PROGRAM_EDIT = "program edit: {model} {verb}"
+AUDIT_VERSION_PUBLISHED = "program version published"
+AUDIT_VERSION_CLONED = "program version cloned as a draft"
+
+
+def _audit_program(request, obj, what: str, pk=None) -> None:
+    # A deleted object has lost its pk: an unsaved stand-in carries its type and old id.
+    services.audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.CHANGE,
+        what=what,
+        obj=obj if pk is None else type(obj)(pk=pk),
+    )
+
+
+def _audit_edit(request, obj, verb: str, pk=None) -> None:
+    what = AUDIT_PROGRAM_EDIT.format(model=obj._meta.verbose_name, verb=verb)
+    _audit_program(request, obj, what, pk=pk)
+
+
+class ProgramEditAuditMixin:
+    """Add, change and delete of the object and of every inline row, one audit row each."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _audit_edit(request, obj, "changed" if change else "added")
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        _audit_edit(request, obj, "deleted", pk=pk)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            doomed = [(obj, obj.pk) for obj in queryset]
+            super().delete_queryset(request, queryset)
+            for obj, pk in doomed:
+                _audit_edit(request, obj, "deleted", pk=pk)
+
+    def save_formset(self, request, form, formset, change):
+        doomed = {id(f.instance): f.instance.pk for f in formset.deleted_forms}
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            _audit_edit(request, obj, "added")
+        for obj, _fields in formset.changed_objects:
+            _audit_edit(request, obj, "changed")
+        for obj in formset.deleted_objects:
+            _audit_edit(request, obj, "deleted", pk=doomed.get(id(obj)))
+
+
+for _model, _base in (
+    (Exercise, ExerciseAdmin),
+    (Program, ProgramAdmin),
+    (Phase, PhaseAdmin),
+    (SessionTemplate, SessionTemplateAdmin),
+    (Block, BlockAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(
+        _model, type(f"Audited{_base.__name__}", (ProgramEditAuditMixin, _base), {})
+    )
+
+
 # Program versions, with how many clients each one serves and an action to move them on.
 admin.site.unregister(ProgramVersion)
 
 
 @admin.register(ProgramVersion)
-class ProgramVersionWithClientsAdmin(ProgramVersionAdmin):
+class ProgramVersionWithClientsAdmin(ProgramEditAuditMixin, ProgramVersionAdmin):
     list_display = [*ProgramVersionAdmin.list_display, "client_count"]
     actions = [*ProgramVersionAdmin.actions, "move_clients_here"]
 
@@ -462,33 +611,31 @@ class ProgramVersionWithClientsAdmin(ProgramVersionAdmin):
     def client_count(self, obj):
         return obj.n_clients
 
+    def version_published(self, request, version):
+        _audit_program(request, version, AUDIT_VERSION_PUBLISHED)
+
+    def version_cloned(self, request, version, draft):
+        _audit_program(request, draft, AUDIT_VERSION_CLONED)
+
     @admin.action(description=_("Move enrolled clients' future unlogged sessions to this version"))
     def move_clients_here(self, request, queryset):
-        for version in queryset:
-            if not version.is_published:
-                self.message_user(
-                    request,
-                    _("Version %(n)s is a draft: publish it first.") % {"n": version.number},
-                    messages.ERROR,
-                )
-                continue
-            enrolments = (
-                Enrolment.objects.filter(program_version__program=version.program)
-                .filter(
-                    client__pregnancy__birth_date__isnull=True,
-                    client__pregnancy__ended_on__isnull=True,
-                )
-                .exclude(program_version=version)
-            )
-            moved = 0
-            for enrolment in enrolments.select_related("client"):
-                services.schedule_move_to_version(
-                    enrolment=enrolment, version=version, today=local_today(enrolment.client)
-                )
-                moved += 1
-            self.message_user(
-                request,
-                _("%(n)d client(s) moved to version %(v)s; logged sessions were kept.")
-                % {"n": moved, "v": version.number},
-                messages.SUCCESS,
-            )
+        """Asks first ("Move 12 clients to Aparicio 2023, version 3?"), then moves them."""
+        versions = list(queryset.select_related("program")[:2])
+        if len(versions) != 1:
+            self.message_user(request, MOVE_ONE_VERSION, messages.ERROR)
+            return None
+        (version,) = versions
+        if not version.is_published:
+            self.message_user(request, MOVE_DRAFT % {"n": version.number}, messages.ERROR)
+            return None
+        enrolments = enrolments_to_move(version=version)
+        count = enrolments.count()
+        if not count:
+            self.message_user(request, MOVE_NOBODY % _version_words(version), messages.WARNING)
+            return None
+        if request.POST.get("post") != "yes":
+            question = _move_question(count, version)
+            return _move_confirmation(self, request, queryset, question, "move_clients_here")
+        moved = schedule_move_clients(enrolments=enrolments, version=version, by=request.user)
+        self.message_user(request, _moved_message(len(moved), version), messages.SUCCESS)
+        return None

@@ -76,8 +76,17 @@ def test_admin_clones_edits_publishes_and_moves_clients(journey, reference_data)
 
     # Move the enrolled client's future sessions to it.
     run_action(page, "v2 (Published)", MOVE)
-    expect(page.get_by_text("1 client(s) moved to version 2")).to_be_visible()
-    journey.snap("admin", "05-moved")
+    # It asks first, with the count and the target version, and moves nobody until confirmed.
+    expect(page.get_by_role("heading", name="Move 1 client to")).to_contain_text("version 2?")
+    assert set(
+        ScheduledSession.objects.filter(client=client, date__gt=today).values_list(
+            "version__number", flat=True
+        )
+    ) == {1}
+    journey.snap("admin", "05-move-confirm")
+    page.get_by_role("button", name="Yes, move them").click()
+    expect(page.get_by_text("1 client moved to")).to_contain_text("version 2")
+    journey.snap("admin", "06-moved")
 
     sessions = ScheduledSession.objects.filter(client=client, status="scheduled")
     future = sessions.filter(date__gt=today)
