@@ -14,8 +14,15 @@ from programs.models import ProgramVersion
 from programs.selectors import current_version_by_slug
 
 from .. import safety
-from ..gestation import date_at, due_date_from_lmp, due_date_problem
+from ..gestation import (
+    LAST_WEEK,
+    PROGRAM_START_WEEK,
+    date_at,
+    due_date_from_lmp,
+    due_date_problem,
+)
 from ..models import (
+    AuditEvent,
     Enrolment,
     PregnancyProfile,
     ScheduledSession,
@@ -25,8 +32,8 @@ from ..models import (
 )
 from ..safety import state_of
 from ..schedule import plan_sessions, same_week, weekdays_problem
-from ..selectors import template_minutes, version_phase_slots
-from .audit import plan_change
+from ..selectors import local_today, template_minutes, version_phase_slots
+from .audit import audit_record, plan_change
 from .safety import cancel_after
 
 DEFAULT_PROGRAM = "aparicio2023"
@@ -247,13 +254,127 @@ def _future_unlogged(enrolment: Enrolment, after: dt.date):
     return ScheduledSession.objects.filter(enrolment=enrolment, date__gt=after, log__isnull=True)
 
 
+# What the rebuild may rewrite on a session it keeps (never `uid`, `client` or `enrolment`).
+_REBUILT_FIELDS = [
+    "date",
+    "original_date",
+    "start_time",
+    "gestational_week",
+    "version",
+    "phase",
+    "template",
+    "planned_minutes",
+    "status",
+    "cancel_reason",
+]
+
+
+def _sync_future(enrolment: Enrolment, profile: PregnancyProfile, *, after: dt.date, paused: bool):
+    """Bring her unlogged sessions after `after` in line with the plan from her current days,
+    time and version, IN PLACE: a session keeps its id, link and calendar UID (its `sequence`
+    goes up when it changes). A session is the same one when it sits on the planned day it
+    was built for (its `original_date` if she moved it: a move she made stays when the new
+    plan leaves that day free); the others are reused in date order for the planned days
+    left; only the surplus is deleted and only the shortfall created. A fixed number of
+    queries, whatever the schedule's length. During a pause they stay cancelled ("paused")."""
+    version = enrolment.program_version
+    start = after + dt.timedelta(days=1)
+    rows = list(_future_unlogged(enrolment, after).order_by("date", "pk"))
+    logged_days = set(
+        ScheduledSession.objects.filter(
+            enrolment=enrolment, date__gt=after, log__isnull=False
+        ).values_list("date", flat=True)
+    )
+    last = date_at(profile.due_date, LAST_WEEK)
+    if profile.birth_date:
+        last = min(last, profile.birth_date)
+    plan = [
+        p
+        for p in plan_sessions(
+            due_date=profile.due_date,
+            start=start,
+            weekdays=enrolment.weekdays,
+            phases=version_phase_slots(version),
+            end=last,
+        )
+        if p.date not in logged_days
+    ]
+    planned_days = {p.date for p in plan}
+    first = max(start, date_at(profile.due_date, PROGRAM_START_WEEK))
+
+    open_slots = {p.date: p for p in plan}
+    pairs, spare = [], []
+    for row in rows:
+        slot = open_slots.pop(row.original_date or row.date, None)
+        if slot is None:
+            spare.append(row)
+        else:
+            pairs.append((row, slot))
+    left = [p for p in plan if p.date in open_slots]
+    pairs += zip(spare, left, strict=False)
+    surplus, shortfall = spare[len(left) :], left[len(spare) :]
+
+    minutes = template_minutes(version)
+    status, reason = (
+        (ScheduledSession.Status.CANCELLED, "paused")
+        if paused
+        else (ScheduledSession.Status.SCHEDULED, "")
+    )
+
+    def fields(slot) -> dict:
+        return {
+            "start_time": enrolment.start_time,
+            "gestational_week": slot.gestational_week,
+            "version_id": version.pk,
+            "phase_id": slot.phase_id,
+            "template_id": slot.template_id,
+            "planned_minutes": minutes.get(slot.template_id, version.session_minutes),
+            "status": status,
+            "cancel_reason": reason,
+        }
+
+    now = timezone.now()
+    used: set[dt.date] = set()
+    changed = []
+    for row, slot in pairs:
+        moved_by_her = (
+            row.original_date == slot.date
+            and row.date != slot.date
+            and first <= row.date <= last
+            and row.date not in planned_days | logged_days | used
+        )
+        day = row.date if moved_by_her else slot.date
+        used.add(day)
+        values = {"date": day, "original_date": slot.date if moved_by_her else None}
+        values |= fields(slot)
+        if any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.sequence += 1
+            row.updated_at = now
+            changed.append(row)
+    if changed:
+        ScheduledSession.objects.bulk_update(
+            changed, [*_REBUILT_FIELDS, "sequence", "updated_at"], batch_size=500
+        )
+    if surplus:
+        ScheduledSession.objects.filter(pk__in=[row.pk for row in surplus]).delete()
+    ScheduledSession.objects.bulk_create(
+        ScheduledSession(
+            enrolment=enrolment, client_id=enrolment.client_id, date=slot.date, **fields(slot)
+        )
+        for slot in shortfall
+    )
+
+
 @transaction.atomic
 def schedule_rebuild_future(
     *, enrolment: Enrolment, today: dt.date, version: ProgramVersion | None = None
 ) -> int:
     """Rebuild the sessions after today that have no log, from the enrolment's current
-    weekdays, time and version. Logged and past sessions are never touched.
-    Returns how many sessions the new schedule has after today."""
+    weekdays, time and version, updating them in place (`_sync_future`: ids and links
+    survive). Logged and past sessions are never touched.
+    Returns how many sessions the new schedule has after today (0 during a pause)."""
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if version is not None:
         enrolment.program_version = _check_version(version)
@@ -261,11 +382,11 @@ def schedule_rebuild_future(
     state = state_of(enrolment.client)
     if state.finished:
         raise ValidationError(ERR_COMPLETED)
-    _future_unlogged(enrolment, today).delete()
-    if state.pause is not None:
-        return 0  # the pause cancelled them; lifting it rebuilds
     profile = PregnancyProfile.objects.get(client_id=enrolment.client_id)
-    _create_sessions(enrolment, profile, start=today + dt.timedelta(days=1))
+    paused = state.pause is not None  # the pause cancelled them; lifting it rebuilds
+    _sync_future(enrolment, profile, after=today, paused=paused)
+    if paused:
+        return 0
     return ScheduledSession.objects.filter(enrolment=enrolment, date__gt=today).count()
 
 
@@ -298,8 +419,50 @@ def schedule_change(
 def schedule_move_to_version(
     *, enrolment: Enrolment, version: ProgramVersion, today: dt.date
 ) -> int:
-    """Move future unlogged sessions to another (published) version of the program."""
+    """Move future unlogged sessions to another (published) version of the program, in
+    place: each keeps its id, link and calendar UID."""
     return schedule_rebuild_future(enrolment=enrolment, today=today, version=version)
+
+
+AUDIT_CLIENTS_MOVED = "clients moved to a program version"
+PLAN_MOVED = "moved her future sessions to version {number} of the program"
+
+
+def enrolments_to_move(*, version: ProgramVersion):
+    """The enrolments a move to `version` concerns: in its program, on another version, and
+    the program still going on (no birth, not ended)."""
+    return (
+        Enrolment.objects.filter(program_version__program_id=version.program_id)
+        .exclude(program_version_id=version.pk)
+        .filter(
+            client__pregnancy__birth_date__isnull=True,
+            client__pregnancy__ended_on__isnull=True,
+        )
+    )
+
+
+@transaction.atomic
+def schedule_move_clients(*, enrolments, version: ProgramVersion, by) -> list[int]:
+    """An admin moves these clients' future unlogged sessions to `version` (each on her own
+    today): one line in each one's plan history, and one audit row naming the version and
+    the clients (ids only). Returns the ids of the clients moved."""
+    version = _check_version(version)
+    moved = []
+    for enrolment in enrolments.select_related("client").order_by("pk"):
+        schedule_move_to_version(
+            enrolment=enrolment, version=version, today=local_today(enrolment.client)
+        )
+        plan_change(enrolment.client, by, PLAN_MOVED.format(number=version.number))
+        moved.append(enrolment.client_id)
+    if moved:
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CHANGE,
+            what=AUDIT_CLIENTS_MOVED,
+            clients=moved,
+            obj=version,
+        )
+    return moved
 
 
 @transaction.atomic

@@ -136,21 +136,15 @@ def cancel_after(enrolment: Enrolment, after: dt.date, reason: str) -> int:
     )
 
 
-def _restore_schedule(client, today: dt.date, reasons=("paused",)) -> None:
+def _restore_schedule(client, today: dt.date) -> None:
     """She is active again: the sessions cancelled by a pause (or an end) come back, rebuilt
-    from tomorrow from her current days and version."""
+    in place from tomorrow from her current days and version (the rebuild reuses every
+    unlogged row after today, so each keeps its id and link)."""
     from .enrolment import schedule_rebuild_future
 
     enrolment = Enrolment.objects.filter(client=client).first()
     if enrolment is None:
         return
-    ScheduledSession.objects.filter(
-        enrolment=enrolment,
-        date__gt=today,
-        status=ScheduledSession.Status.CANCELLED,
-        cancel_reason__in=reasons,
-        log__isnull=True,
-    ).delete()
     schedule_rebuild_future(enrolment=enrolment, today=today)
 
 
@@ -514,5 +508,5 @@ def pregnancy_reopen(*, client, by, today: dt.date) -> PregnancyProfile:
     profile.save(update_fields=["ended_on", "updated_at"])
     Enrolment.objects.filter(client=client).update(ended_at=None)
     plan_change(client, by, "undid “pregnancy ended” (recorded by mistake)")
-    _restore_schedule(client, today, reasons=("ended",))
+    _restore_schedule(client, today)
     return profile
