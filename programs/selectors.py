@@ -1,8 +1,11 @@
 """Reads of programs, shaped for the pages that show them."""
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch
 
 from .models import Block, Exercise, Phase, Prescription, Program, ProgramVersion, SessionTemplate
+from .rules import BLOCK_EXERCISE_KINDS
 
 
 def current_version(*, program: Program) -> ProgramVersion | None:
@@ -54,15 +57,75 @@ def exercise_library(*, kind: str = "", region: str = "", source: str = "", q: s
     return list(exercises)
 
 
-def exercise_alternatives(*, exercise: Exercise) -> list[Exercise]:
-    """Exercises a PT may swap in: those for the same body region or the same sciatica
-    source, never a supine one, the closest matches (both) first."""
+# Why an exercise cannot stand in for another (`swap_misfit`); the tracker's swap service words
+# each for the PT.
+MISFIT_KIND = "kind"
+MISFIT_BLOCK = "block"
+MISFIT_REGION = "region"
+MISFIT_SUPINE = "supine"
+
+
+def supine_forbidden(exercise: Exercise, week: int | None) -> bool:
+    """Is it done lying on the back in a week her program stops that (`replace_from_week`)?
+    An unknown week (None) counts as one that does."""
+    if not exercise.supine or exercise.replace_from_week is None:
+        return False
+    return week is None or week >= exercise.replace_from_week
+
+
+def swap_misfit(
+    original: Exercise, replacement: Exercise, *, block_kinds: Iterable[str], week: int | None
+) -> str | None:
+    """Why `replacement` cannot stand in for `original` (a MISFIT_* key), or None when it can:
+    the same kind of exercise, allowed in every kind of block `original` is prescribed in
+    (`rules.BLOCK_EXERCISE_KINDS`), for the same body region, and not done lying on the back
+    from the week the program stops that (`week`: her gestational week when the swap starts)."""
+    if replacement.kind != original.kind:
+        return MISFIT_KIND
+    for block_kind in block_kinds:
+        if replacement.kind not in BLOCK_EXERCISE_KINDS.get(block_kind, {replacement.kind}):
+            return MISFIT_BLOCK
+    if replacement.body_region != original.body_region:
+        return MISFIT_REGION
+    if supine_forbidden(replacement, week):
+        return MISFIT_SUPINE
+    return None
+
+
+def block_kinds_of(*, exercise: Exercise, version: ProgramVersion | None = None) -> set[str]:
+    """The kinds of block `exercise` is prescribed in: in `version`, or (None) in the published
+    versions."""
+    blocks = Block.objects.filter(prescriptions__exercise=exercise)
+    if version is not None:
+        blocks = blocks.filter(template__phase__version=version)
+    else:
+        blocks = blocks.filter(template__phase__version__status=ProgramVersion.Status.PUBLISHED)
+    return set(blocks.order_by().values_list("kind", flat=True).distinct())
+
+
+def exercise_alternatives(
+    *, exercise: Exercise, version: ProgramVersion | None = None, week: int | None = None
+) -> list[Exercise]:
+    """Exercises a PT may swap in for `exercise` (`swap_misfit` finds none wrong): the same
+    kind, fitting every block it is prescribed in (in `version`, or the published versions),
+    the same body region, and never one done lying on the back from the week her program stops
+    that (`week` unknown: none of those). Closest first: more sciatica sources in common (they
+    rank, never widen), then the same equipment, then by name."""
+    block_kinds = block_kinds_of(exercise=exercise, version=version)
     sources = set(exercise.sciatica_sources)
-    candidates = Exercise.objects.exclude(pk=exercise.pk).exclude(supine=True).order_by("name")
-    scored = []
-    for other in candidates:
-        same_region = other.body_region == exercise.body_region
-        same_source = bool(sources & set(other.sciatica_sources))
-        if same_region or same_source:
-            scored.append((-(same_region + same_source), other.name, other))
-    return [other for *_, other in sorted(scored, key=lambda t: (t[0], t[1]))]
+    candidates = Exercise.objects.filter(
+        kind=exercise.kind, body_region=exercise.body_region
+    ).exclude(pk=exercise.pk)
+    fitting = [
+        other
+        for other in candidates
+        if swap_misfit(exercise, other, block_kinds=block_kinds, week=week) is None
+    ]
+    return sorted(
+        fitting,
+        key=lambda other: (
+            -len(sources & set(other.sciatica_sources)),
+            other.equipment != exercise.equipment,
+            other.name,
+        ),
+    )

@@ -2,8 +2,13 @@
 
 from dataclasses import dataclass, field
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 34
+# The SVG scales with the page, and its text with it: a 400-unit-wide chart is about as wide as
+# a phone's column (some 366 px at 390 px), so the 13-unit text of app.css shows at about 12 px
+# there; app.css sets smaller units where the chart is drawn wider. Room is kept for that text.
+WIDTH, HEIGHT = 400, 240
+LEFT, RIGHT, TOP, BOTTOM = 40, 12, 22, 46
+# Week labels at most this often (fewer, so they never run into each other on a phone).
+MAX_X_LABELS = 8
 
 
 @dataclass
@@ -55,10 +60,12 @@ class Chart:
 
     def render(self) -> dict:
         """Coordinates for the template: polylines, dots, bars, ticks, marks."""
+        span = self.x_max - self.x_min
+        x_step = next((n for n in (1, 2, 4, 8, 16) if span / n < MAX_X_LABELS), 32)
         x_ticks = [
             {"x": self.x(v), "label": int(v)}
             for v in range(int(self.x_min), int(self.x_max) + 1)
-            if (v - int(self.x_min)) % 2 == 0
+            if v % x_step == 0
         ]
         step = (self.y_max - self.y_min) / 4
         y_ticks = [

@@ -4,6 +4,7 @@ trial's outcomes, named or de-identified. They say which sign raised each alert 
 
 import io
 import random
+from datetime import date
 
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from . import csvsafe
 from .gestation import gestational_age
 from .models import Alert, Assessment, Enrolment, SafetyItem
 from .safety import sign_labels
+from .scoring import trial_measures
 
 HEADER = [
     "record", "date", "gestational_week", "status", "minutes", "rpe", "avg_heart_rate",
@@ -35,6 +37,13 @@ DEIDENTIFIED_HEADER = [
     "change_vas_low_back_mm", "change_vas_sciatic_mm", "change_odi_points",
     "adherence_percent", "safety_state", "alert_signs",
 ]  # fmt: skip
+
+
+# What the baseline and week-34 columns read from each check-in.
+MEASURE_FIELDS = (
+    "client_id", "taken_on", "gestational_week", "odi_answers", "odi_percent",
+    "vas_low_back_mm", "vas_sciatic_mm",
+)  # fmt: skip
 
 
 def _words(keys) -> str:
@@ -78,6 +87,29 @@ def _log_cells(log: dict | None) -> list:
     return [log["minutes"], log["rpe"], log["avg_heart_rate"], log["performed_on"]]
 
 
+def _measure_kinds(data: dict) -> dict[int, str]:
+    """Check-in id -> what it is by the rule of `scoring.trial_measures` (baseline, follow_up
+    or check_in; withdrawn for one she withdrew), whatever kind it was stored as."""
+    pregnancy = data.get("pregnancy") or {}
+    due = date.fromisoformat(pregnancy["due_date"]) if pregnancy.get("due_date") else None
+    kept = [a for a in data["assessments"] if not a.get("withdrawn_at")]
+    baseline, follow_up = trial_measures(
+        (
+            gestational_age(due, date.fromisoformat(a["date"])).total_days if due else None,
+            a["odi_answers"],
+            a["id"],
+        )
+        for a in kept
+    )
+    kinds = {a["id"]: "withdrawn" for a in data["assessments"] if a.get("withdrawn_at")}
+    kinds.update({a["id"]: "check_in" for a in kept})
+    if baseline is not None:
+        kinds[baseline] = "baseline"
+    if follow_up is not None:
+        kinds[follow_up] = "follow_up"
+    return kinds
+
+
 def export_csv(data: dict, safety=()) -> str:
     """The client export document (selectors.client_export) as a table: her sessions with
     what she logged, her extra sessions, her check-ins, and her alerts and holds
@@ -93,15 +125,18 @@ def export_csv(data: dict, safety=()) -> str:
             + ["", "", "", ""]
             + [log["notes"] if log else "", _words(log["warning_signs"]) if log else ""]
         )
-    for log in data["extra_sessions"]:
+    for log in data["extra_sessions"]:  # with the logs she withdrew (kept, marked)
         writer.writerow(
-            ["extra_session", log["date"], "", log["status"]]
+            ["withdrawn_log" if log.get("withdrawn_at") else "extra_session", log["date"], ""]
+            + [log["status"]]
             + _log_cells(log)
             + ["", "", "", "", log["notes"], _words(log["warning_signs"])]
         )
+    measures = _measure_kinds(data)
     for a in data["assessments"]:
         writer.writerow([
-            "assessment", a["date"], a["gestational_week"], a["kind"], "", "", "", "",
+            "assessment", a["date"], a["gestational_week"], measures.get(a["id"], a["kind"]),
+            "", "", "", "",
             a["vas_low_back_mm"], a["vas_sciatic_mm"], a["odi_percent"], a["odi_band"], "", "",
         ])  # fmt: skip
     writer.writerows(safety)
@@ -117,6 +152,11 @@ def _delta(base, follow, field):
 
 def _value(assessment, field):
     return "" if assessment is None else getattr(assessment, field)
+
+
+def _days(profile, day) -> int | None:
+    """Gestational days on `day` (None without a due date)."""
+    return None if profile is None else gestational_age(profile.due_date, day).total_days
 
 
 def _week(profile, day) -> int | str:
@@ -141,9 +181,11 @@ def _pseudonyms(count: int) -> list[str]:
 
 
 def cohort_csv(clients, *, deidentify: bool) -> str:
-    """One row per client (annotated by caseload(): adherence included): baseline (week 16)
-    and week-34 values and their change, the trial's outcome columns, her safety state and
-    the signs of her alerts. A few queries in all, whatever the number of clients.
+    """One row per client (annotated by caseload(): adherence included): her baseline and
+    week-34 measures and their change, the trial's outcome columns, by the one rule of
+    `scoring.trial_measures` (SAFETY.md section 6: the first check-in with >= 8 ODI sections
+    answered; the later one nearest to 34+0 within 33+0 to 35+6), her safety state and the
+    signs of her alerts. A few queries in all, whatever the number of clients.
 
     De-identified: no name, e-mail or date (gestational weeks instead: when she enrolled,
     when she checked in, when each alert came), a pseudonym per client drawn afresh for each
@@ -171,12 +213,13 @@ def cohort_csv(clients, *, deidentify: bool) -> str:
         client__in=clients, closed_at__isnull=True
     ).values_list("client_id", "kind"):
         open_kinds.setdefault(client_id, set()).add(kind)
-    firsts: dict[tuple[int, str], Assessment] = {}
-    kinds = (Assessment.Kind.BASELINE, Assessment.Kind.FOLLOW_UP)
-    for a in Assessment.objects.filter(client__in=clients, kind__in=kinds).order_by(
-        "taken_on", "pk"
+    check_ins: dict[int, list[Assessment]] = {}
+    for a in (
+        Assessment.objects.filter(client__in=clients, withdrawn_at__isnull=True)
+        .only(*MEASURE_FIELDS)
+        .order_by("taken_on", "pk")
     ):
-        firsts.setdefault((a.client_id, a.kind), a)
+        check_ins.setdefault(a.client_id, []).append(a)
     enrolled: dict[int, object] = {}
     if deidentify:
         for client_id, created_at in Enrolment.objects.filter(client__in=clients).values_list(
@@ -185,9 +228,10 @@ def cohort_csv(clients, *, deidentify: bool) -> str:
             enrolled[client_id] = timezone.localtime(created_at, zones[client_id]).date()
     rows = []
     for client in clients:
-        base = firsts.get((client.pk, Assessment.Kind.BASELINE))
-        follow = firsts.get((client.pk, Assessment.Kind.FOLLOW_UP))
         profile = profiles[client.pk]
+        base, follow = trial_measures(
+            (_days(profile, a.taken_on), a.odi_answers, a) for a in check_ins.get(client.pk, [])
+        )
         if deidentify:
             start = [_week(profile, enrolled.get(client.pk)), _value(base, "gestational_week")]
             middle = [_value(follow, "gestational_week")]

@@ -226,6 +226,20 @@ def week_34_pick(candidates: Iterable[tuple[int, object]]):
     return best
 
 
+def trial_measures(check_ins: Iterable[tuple[int | None, Sequence[int | None], object]]):
+    """Her baseline and week-34 measure (SAFETY.md section 6), the one rule for the cohort
+    CSV, the charts' "since week N" and the PT's pages. `check_ins`: her check-ins in the order
+    taken, each as (gestational days on that day, None without a due date; ODI answers; the
+    check-in). Only one with >= 8 ODI sections answered is a measure, whatever it was stored
+    as: the baseline is the first; week 34 the later one nearest to 34+0 within 33+0 to 35+6
+    (on a tie, the earlier). Returns (baseline, week 34), either None."""
+    measures = [(days, item) for days, answers, item in check_ins if counts_as_measure(answers)]
+    if not measures:
+        return None, None
+    follow_up = week_34_pick((days, item) for days, item in measures[1:] if days is not None)
+    return measures[0][1], follow_up
+
+
 def is_urgent(symptoms: Iterable[str]) -> bool:
     """A red flag: the check-in opens a safety hold (tracker.safety.SIGN_TIERS)."""
     return bool(RED_FLAGS & set(symptoms))

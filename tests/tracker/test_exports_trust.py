@@ -123,11 +123,12 @@ def test_no_csv_has_a_formula_cell_for_names_and_notes_that_look_like_formulas(c
             today=today, client=user, version=version, pt=pt, start=today - dt.timedelta(days=14)
         )
         base = check_in(user, today, low_back=40)
-        # Her week-34 measure is lower: the change is negative and must stay a number.
+        # Her week-34 measure (34+0: she is at 24+0 today) is lower: the change is negative
+        # and must stay a number.
         Assessment.objects.create(
             client=user,
             kind="follow_up",
-            taken_on=today,
+            taken_on=today + dt.timedelta(weeks=10),
             gestational_week=34,
             vas_low_back_mm=25,
             vas_sciatic_mm=4,
@@ -354,12 +355,21 @@ def full_client(version):
         ),
         today=today,
     )
-    check_in(user, today, low_back=33, sciatic=7)
+    corrected = check_in(user, today, low_back=30, sciatic=7)
+    services.assessment_update(  # her correction: the earlier version is kept
+        assessment=corrected,
+        by=user,
+        vas_low_back_mm=33,
+        vas_sciatic_mm=7,
+        odi_answers=[1] * 10,
+        pain_locations=[],
+        symptoms=[],
+    )
     replacement = build_program_version(slug="other").phases.first().templates.first()
     services.exercise_swap(
         client=user,
-        original=rx.exercise,
-        replacement=replacement.blocks.first().prescriptions.first().exercise,
+        original=rx.exercise,  # strength for strength, the same body region
+        replacement=replacement.blocks.get(kind="resistance").prescriptions.first().exercise,
         by=pt,
         today=today,
         reason="Wrist pain",
@@ -429,6 +439,7 @@ def test_her_export_holds_every_row_about_her_but_her_pts_private_notes(client, 
     assert data["pregnancy"]["due_date"] == data["profile"]["due_date"]
     (check,) = data["assessments"]
     assert (check["vas_low_back_mm"], check["vas_sciatic_mm"]) == (33, 7)
+    assert check["revisions"][0]["snapshot"]["vas_low_back_mm"] == 30
     # Left out: her PT's private notes, credentials, other people's e-mail addresses.
     assert "PRIVATE" not in text
     assert "password" not in data["profile"] and "feed_token" not in data["enrolment"]
@@ -498,7 +509,7 @@ def test_the_export_runs_a_fixed_number_of_queries(n, version, django_assert_max
     _add_rows(user, today, n)
     assert SessionLog.objects.filter(client=user).count() == n
 
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):  # 23: the check-ins' revisions (her corrections)
         data = client_export(user, today)
 
     assert len(data["assessments"]) == n

@@ -77,8 +77,7 @@ def test_an_invitation_does_not_work_for_another_logged_in_account(client):
     client.force_login(ClientFactory(email="someone.else@example.test"))
     response = client.post(link)
     assert (
-        response.status_code == 400
-        and "sent to another e-mail address" in response.content.decode()
+        response.status_code == 400 and "sent to another email address" in response.content.decode()
     )
     assert not CareLink.objects.exists()
 
@@ -282,11 +281,11 @@ def test_a_swap_changes_future_sessions_only_and_is_recorded(client, version):
     past = enrolment.sessions.filter(date__lt=today).first()
     future = enrolment.sessions.filter(date__gt=today).order_by("date").first()
     original = session_with_content(future).blocks[2].prescriptions.all()[0].exercise
-    replacement = (
+    replacement = (  # strength for strength
         build_program_version(slug="other")
         .phases.first()
         .templates.first()
-        .blocks.first()
+        .blocks.get(kind="resistance")
         .prescriptions.first()
         .exercise
     )
@@ -336,11 +335,12 @@ def test_pt_pause_and_weekday_change_are_shown_with_who_made_them(client, versio
 def test_cohort_csv_has_baseline_week_34_and_changes_and_can_be_deidentified(client, version):
     pt = PTFactory()
     user = ClientFactory(full_name="Ana Real")
-    enrolled_client(today=local_today(user), client=user, version=version, pt=pt)
+    # She is at 36+0 today (10 March 2027): due 7 April, 16+0 on 21 October, 34+0 on 24 February.
+    enrolled_client(today=local_today(user), week=36, client=user, version=version, pt=pt)
     Assessment.objects.create(
         client=user,
         kind="baseline",
-        taken_on=dt.date(2026, 9, 1),
+        taken_on=dt.date(2026, 10, 21),
         gestational_week=16,
         vas_low_back_mm=20,
         vas_sciatic_mm=10,
@@ -350,7 +350,7 @@ def test_cohort_csv_has_baseline_week_34_and_changes_and_can_be_deidentified(cli
     Assessment.objects.create(
         client=user,
         kind="follow_up",
-        taken_on=dt.date(2027, 1, 5),
+        taken_on=dt.date(2027, 2, 24),
         gestational_week=34,
         vas_low_back_mm=35,
         vas_sciatic_mm=12,
@@ -383,3 +383,52 @@ def test_cohort_csv_has_baseline_week_34_and_changes_and_can_be_deidentified(cli
     anonymous = client.get(reverse("tracker:pt_cohort_csv"), {"deidentify": "1"}).content.decode()
     assert "Ana Real" not in anonymous and user.email not in anonymous
     assert re.search(r"^P-[0-9a-f]{8},", anonymous, re.M)
+
+
+def test_the_session_grid_names_the_month_on_each_weeks_first_day_and_where_it_changes(
+    client, version
+):
+    pt = PTFactory()
+    user = ClientFactory()
+    # At 24+0 on Wednesday 10 March 2027, Mon/Wed/Fri: her week 27 runs Wed 31 March to Mon 5
+    # April, her week 25 Wed 17 to Mon 22 March.
+    enrolled_client(today=local_today(user), week=24, client=user, version=version, pt=pt)
+    client.force_login(pt)
+
+    page = client.get(reverse("tracker:pt_client", args=[user.pk])).content.decode()
+
+    days = {
+        week: re.findall(r'class="session-day">([^<]+?) <span', row)
+        for week, row in re.findall(
+            r'<span class="fw-semibold me-1">(\d+)</span>(.*?)</div>', page, re.S
+        )
+    }
+    assert days["27"] == ["Wed 31 Mar", "Fri 2 Apr", "Mon 5"]
+    assert days["25"] == ["Wed 17 Mar", "Fri 19", "Mon 22"]
+
+
+def test_the_dashboard_shows_the_changes_in_brackets_on_a_phone_too(client, version):
+    pt = PTFactory()
+    user = ClientFactory(full_name="Rosa Phone")
+    today = local_today(user)
+    enrolled_client(today=today, client=user, version=version, pt=pt)
+    for day, low_back, odi in ((today - dt.timedelta(days=7), 20, [1] * 10), (today, 35, [2] * 10)):
+        services.assessment_record(
+            client=user,
+            vas_low_back_mm=low_back,
+            vas_sciatic_mm=10,
+            odi_answers=odi,
+            pain_locations=[],
+            symptoms=[],
+            today=day,
+        )
+    client.force_login(pt)
+
+    page = client.get(reverse("home")).content.decode()
+
+    # The wide table's columns (hidden on a phone) and the line under her name (phones only).
+    assert page.count("(+15)") == 2 and page.count("(+20)") == 2
+    phone = re.search(r'<tr class="d-md-none phone-summary[^"]*"><td[^>]*>(.*?)</td>', page, re.S)
+    assert phone
+    assert "Low back 35 mm (+15) · Sciatic 10 mm (0) · ODI 40.0% (+20)" in phone.group(1)
+    assert "Changes in brackets are since her baseline check-in." in page

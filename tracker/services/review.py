@@ -7,8 +7,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from programs.models import Exercise, Prescription
+from programs.rules import BLOCK_EXERCISE_KINDS, BLOCK_WORDS, KIND_WORDS
+from programs.selectors import (
+    MISFIT_BLOCK,
+    MISFIT_KIND,
+    MISFIT_REGION,
+    MISFIT_SUPINE,
+    block_kinds_of,
+    swap_misfit,
+)
 
 from ..models import Alert, AuditEvent, Enrolment, ExerciseSwap, PlanChange, PTNote
+from ..selectors import gestational_week_on
 from .audit import audit_record, plan_change
 from .enrolment import schedule_change
 from .safety import clearance_record, pause_lift, pause_open
@@ -19,6 +29,23 @@ ERR_SAME_EXERCISE = "Choose a different exercise to swap in."
 ERR_NOT_IN_PLAN = "That exercise is not in her program."
 ERR_ALREADY_ACKNOWLEDGED = "This alert was already acknowledged."
 ERR_NOT_ENROLLED = "She is not enrolled yet."
+# A replacement that does not fit (programs.selectors.swap_misfit), for every door.
+ERR_SWAP_KIND = (
+    "“{replacement}” is a {replacement_kind} exercise, so it cannot stand in for “{original}”, "
+    "a {original_kind} exercise. Choose one of the alternatives offered."
+)
+ERR_SWAP_BLOCK = (
+    "“{replacement}” does not belong in {block}, where “{original}” is done. "
+    "Choose one of the alternatives offered."
+)
+ERR_SWAP_REGION = (
+    "“{replacement}” works another part of the body than “{original}”. "
+    "Choose one of the alternatives offered."
+)
+ERR_SWAP_SUPINE = (
+    "“{replacement}” is done lying on the back, which her program stops from week {week}. "
+    "Choose one of the alternatives offered."
+)
 
 
 def _plan_change(client, by, description: str) -> PlanChange:
@@ -90,6 +117,15 @@ def exercise_swap(
     ).exists()
     if not in_plan:
         raise ValidationError({"original": ERR_NOT_IN_PLAN})
+    from_date = today + dt.timedelta(days=1)
+    problem = _swap_problem(
+        original,
+        replacement,
+        block_kinds=block_kinds_of(exercise=original, version=enrolment.program_version),
+        week=gestational_week_on(client, from_date),
+    )
+    if problem:
+        raise ValidationError({"replacement": problem})
     ExerciseSwap.objects.filter(client=client, original=original, ended_at__isnull=True).update(
         ended_at=timezone.now()
     )
@@ -97,12 +133,36 @@ def exercise_swap(
         client=client,
         original=original,
         replacement=replacement,
-        from_date=today + dt.timedelta(days=1),
+        from_date=from_date,
         reason=reason[:300],
         created_by=by,
     )
     _plan_change(client, by, f"swapped {original.name} for {replacement.name} from tomorrow")
     return swap
+
+
+def _swap_problem(original, replacement, *, block_kinds: set[str], week: int | None) -> str:
+    """The PT's words for why `replacement` does not fit, or "" when it does."""
+    misfit = swap_misfit(original, replacement, block_kinds=block_kinds, week=week)
+    names = {"replacement": replacement.name, "original": original.name}
+    if misfit == MISFIT_KIND:
+        return ERR_SWAP_KIND.format(
+            **names,
+            replacement_kind=KIND_WORDS.get(replacement.kind, replacement.kind),
+            original_kind=KIND_WORDS.get(original.kind, original.kind),
+        )
+    if misfit == MISFIT_BLOCK:
+        block = next(
+            b
+            for b in sorted(block_kinds)
+            if replacement.kind not in BLOCK_EXERCISE_KINDS.get(b, {replacement.kind})
+        )
+        return ERR_SWAP_BLOCK.format(**names, block=BLOCK_WORDS.get(block, block))
+    if misfit == MISFIT_REGION:
+        return ERR_SWAP_REGION.format(**names)
+    if misfit == MISFIT_SUPINE:
+        return ERR_SWAP_SUPINE.format(**names, week=replacement.replace_from_week)
+    return ""
 
 
 @transaction.atomic
