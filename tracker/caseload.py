@@ -50,7 +50,7 @@ def _count(qs) -> Subquery:
 
 
 def _latest(field: str, kind: str | None = None):
-    qs = Assessment.objects.filter(client=OuterRef("pk"))
+    qs = Assessment.objects.filter(client=OuterRef("pk"), withdrawn_at__isnull=True)
     if kind:
         qs = qs.filter(kind=kind)
     return Subquery(qs.order_by("-taken_on", "-pk").values(field)[:1])
@@ -77,7 +77,7 @@ def caseload(
                 Alert.objects.filter(client=OuterRef("pk"), acknowledged_at__isnull=True)
             ),
             last_session=Subquery(
-                SessionLog.objects.filter(client=OuterRef("pk"))
+                SessionLog.objects.filter(client=OuterRef("pk"), withdrawn_at__isnull=True)
                 .exclude(status=SessionLog.Status.SKIPPED)
                 .order_by("-performed_on")
                 .values("performed_on")[:1]

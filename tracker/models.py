@@ -286,6 +286,9 @@ class SessionLog(models.Model):
     flagged = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # She withdrew it (a mistake): kept for the history, left out of every count. Its session
+    # is unlinked (to be logged afresh); the last revision keeps the session's id.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-performed_on", "-pk"]
@@ -423,6 +426,8 @@ class Assessment(models.Model):
     symptoms = models.JSONField(default=list, blank=True)
     urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # She withdrew it (a mistake): kept for the history, left out of charts, scores and counts.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["taken_on", "pk"]
@@ -436,6 +441,21 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.client_id} on {self.taken_on}"
+
+
+class AssessmentRevision(models.Model):
+    """The earlier state of a check-in, kept each time she corrects it (her PT sees it)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="revisions")
+    snapshot = models.JSONField()
+    edited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    edited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-edited_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Revision of check-in {self.assessment_id} at {self.edited_at:%Y-%m-%d %H:%M}"
 
 
 class Alert(models.Model):
@@ -565,7 +585,7 @@ class ReminderKind(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", _("E-mail and in the app")
+    EMAIL = "email", _("Email and in the app")
     IN_APP = "in_app", _("In the app only")
 
 

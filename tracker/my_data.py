@@ -23,6 +23,7 @@ from users.models import CareLink, Consent, Invitation, User
 from .models import (
     Alert,
     Assessment,
+    AssessmentRevision,
     AuditEvent,
     Clearance,
     Delivery,
@@ -67,6 +68,7 @@ EXPORTED = {
     "tracker.ExerciseLog": ("sessions", "extra_sessions"),
     "tracker.SessionLogRevision": ("sessions", "extra_sessions"),
     "tracker.Assessment": ("assessments",),
+    "tracker.AssessmentRevision": ("assessments",),  # earlier versions of a corrected check-in
     "tracker.Alert": ("alerts",),
     "tracker.Notification": ("notifications",),  # hers, and her PT's notices about her
     "tracker.NotificationSettings": ("notification_settings",),
@@ -80,6 +82,8 @@ EXPORTED = {
 NOT_EXPORTED = {
     "tracker.PTNote": "her PT's private notes (visible to PTs only)",
     "users.ApiToken": "sign-in credentials of her apps (she lists and revokes them in the API)",
+    "users.RequestKey": "copies of answers already sent to her app, kept 90 days so a retry "
+    "is not saved twice (what they created is exported in its own section)",
 }
 
 # Single columns left out of exported rows, and why.
@@ -243,8 +247,11 @@ class _Document:
                     "sciatic": vas_band(a.vas_sciatic_mm),
                 },
                 "odi_band": odi_band(a.odi_percent),
+                "revisions": [self.row(r, skip={"assessment"}) for r in a.revisions.all()],
             }
-            for a in Assessment.objects.filter(client=self.client).order_by("taken_on", "pk")
+            for a in Assessment.objects.filter(client=self.client)
+            .prefetch_related(Prefetch("revisions", queryset=_of(AssessmentRevision)))
+            .order_by("taken_on", "pk")
         ]
 
     def with_signs(self, rows) -> list[dict]:

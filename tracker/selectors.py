@@ -108,12 +108,31 @@ def session_for_client(*, client, session_id) -> ScheduledSession:
         raise Http404("No such session.") from None
 
 
+def gestational_week_on(client, day: date) -> int | None:
+    """Her completed gestational week on `day` (None without a due date)."""
+    profile = pregnancy_of(client)
+    return gestational_age(profile.due_date, day).weeks if profile else None
+
+
+def swap_alternatives(client, original, today: date) -> list:
+    """What her PT may swap in for `original` from tomorrow: the library's alternatives for
+    her program version and her gestational week then (`programs.selectors`)."""
+    from programs.selectors import exercise_alternatives
+
+    enrolment = enrolment_of(client)
+    return exercise_alternatives(
+        exercise=original,
+        version=enrolment.program_version if enrolment else None,
+        week=gestational_week_on(client, today + timedelta(days=1)),
+    )
+
+
 def swaps_on(client, day: date) -> dict[int, object]:
     """original exercise id -> replacement exercise, for the PT's swaps in force on `day`."""
     from .models import ExerciseSwap
 
     swaps = ExerciseSwap.objects.filter(client=client, from_date__lte=day).select_related(
-        "replacement"
+        "replacement__replaced_by"
     )
     return {
         s.original_id: s.replacement
@@ -138,10 +157,41 @@ def session_with_content(session: ScheduledSession) -> ScheduledSession:
         for rx in block.prescriptions.all():
             rx.swapped_from = None
             if rx.exercise_id in swaps:
-                rx.swapped_from, rx.exercise = rx.exercise, swaps[rx.exercise_id]
+                _swap_in(rx, swaps[rx.exercise_id], session.gestational_week)
             rx.hr_ceiling = rx.hr_max_bpm or (HR_CEILING_BPM if rx.hr_max_pct else None)
     session.blocks = blocks
     return session
+
+
+def session_checklist(session: ScheduledSession) -> list:
+    """The log's exercise checklist: her session's prescriptions in block order, with her PT's
+    swaps applied as on the session page (four queries)."""
+    session = session_with_content(session)
+    return [rx for block in session.blocks for rx in block.prescriptions.all()]
+
+
+def _swap_in(rx, replacement, week: int) -> None:
+    """Show her PT's swap on a prescription line (in memory, never saved): the replacement's
+    own instructions and safety notes instead of the original's coaching cue; the dose (sets,
+    reps, seconds, rest, effort, heart-rate ceiling) only when it is the same kind of exercise,
+    else none (she follows the instructions for the block's time); the load only with the same
+    equipment. From the week her program stops a lying-on-the-back exercise, its library
+    replacement stands in (or the original, when it has none)."""
+    from programs.selectors import supine_forbidden
+
+    if supine_forbidden(replacement, week):
+        replacement = replacement.replaced_by
+    original = rx.exercise
+    if replacement is None or replacement.pk == original.pk:
+        return
+    rx.swapped_from, rx.exercise = original, replacement
+    rx.cue = " ".join(t for t in (replacement.instructions, replacement.safety_notes) if t)
+    if replacement.kind != original.kind:
+        rx.sets = rx.reps = rx.seconds = rx.rpe_min = rx.rpe_max = None
+        rx.hr_max_bpm = rx.hr_min_pct = rx.hr_max_pct = None
+        rx.rest_seconds = 0
+    if replacement.kind != original.kind or replacement.equipment != original.equipment:
+        rx.load = ""
 
 
 def next_session(client, today: date) -> ScheduledSession | None:
@@ -374,9 +424,24 @@ def session_records(client) -> list:
 
 
 def assessments_of(client) -> list:
+    """Her check-ins, oldest first; those she withdrew are left out of every count."""
     from .models import Assessment
 
-    return list(Assessment.objects.filter(client=client).order_by("taken_on", "pk"))
+    return list(
+        Assessment.objects.filter(client=client, withdrawn_at__isnull=True).order_by(
+            "taken_on", "pk"
+        )
+    )
+
+
+def assessment_for_client(*, client, assessment_id):
+    """Her own check-in (a withdrawn one too, to say so), or 404."""
+    from .models import Assessment
+
+    try:
+        return Assessment.objects.get(pk=assessment_id, client=client)
+    except (Assessment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such check-in.") from None
 
 
 def assessment_due(client, today: date) -> dict | None:
@@ -388,7 +453,11 @@ def assessment_due(client, today: date) -> dict | None:
     if profile is None or profile.birth_date or profile.ended_on:
         return None
     week = gestational_age(profile.due_date, today).weeks
-    taken = list(Assessment.objects.filter(client=client).values_list("kind", "taken_on"))
+    taken = list(
+        Assessment.objects.filter(client=client, withdrawn_at__isnull=True).values_list(
+            "kind", "taken_on"
+        )
+    )
     kinds = {kind for kind, _ in taken}
     if Assessment.Kind.BASELINE not in kinds:
         if week >= 16 or Enrolment.objects.filter(client=client).exists():
@@ -406,15 +475,14 @@ def assessment_due(client, today: date) -> dict | None:
 def progress(client, today: date) -> dict:
     """Adherence, minutes, effort and pain/disability over the pregnancy, with charts."""
     from .charts import Chart, Series
-    from .models import Assessment
     from .scoring import (
         ODI_MDC_POINTS,
         adherence,
         adherence_by_week,
         change,
         odi_plain,
+        trial_measures,
         vas_plain,
-        week_34_pick,
     )
 
     enrolment = enrolment_of(client)
@@ -424,7 +492,7 @@ def progress(client, today: date) -> dict:
     overall = adherence(records, today, threshold)
     by_week_adherence = adherence_by_week(records, today, threshold)
     logs = list(
-        SessionLog.objects.filter(client=client)
+        SessionLog.objects.filter(client=client, withdrawn_at__isnull=True)
         .exclude(status=SessionLog.Status.SKIPPED)
         .select_related("session")
         .order_by("performed_on")
@@ -443,20 +511,16 @@ def progress(client, today: date) -> dict:
             rpe_by_week.setdefault(week, []).append(log.rpe)
     rpe_points = [(w, round(sum(v) / len(v), 1)) for w, v in sorted(rpe_by_week.items())]
     assessments = assessments_of(client)
-    # A measure (baseline or week 34) has >= 8 ODI sections answered, i.e. an ODI total
-    # (SAFETY.md section 6): the baseline is the first; week 34 the one nearest to 34+0 within
-    # 33+0 to 35+6. Chosen by the rule, so an old check-in marked otherwise does not count.
-    measures = [a for a in assessments if a.odi_percent is not None]
-    baseline = next((a for a in measures if a.kind == Assessment.Kind.BASELINE), None) or next(
-        iter(measures), None
-    )
-    follow_up = None
-    if profile is not None:
-        follow_up = week_34_pick(
-            (gestational_age(profile.due_date, a.taken_on).total_days, a)
-            for a in measures
-            if a is not baseline
+    # Baseline and week 34 by the one rule (scoring.trial_measures, SAFETY.md section 6), so a
+    # check-in stored as another kind counts as what it is.
+    baseline, follow_up = trial_measures(
+        (
+            gestational_age(profile.due_date, a.taken_on).total_days if profile else None,
+            a.odi_answers,
+            a,
         )
+        for a in assessments
+    )
     latest = assessments[-1] if assessments else None
     changes = None
     if baseline and latest and latest.pk != baseline.pk:
@@ -566,6 +630,148 @@ def progress(client, today: date) -> dict:
         "mdc": ODI_MDC_POINTS,
         "charts": charts,
     }
+
+
+# --- her corrections (SPEC section 6): what her PT sees -------------------------------------
+
+
+def correction_deadline(record) -> datetime:
+    """Until when she may correct or withdraw a saved log or check-in."""
+    from .services.logs import CORRECTION_WINDOW
+
+    return record.created_at + CORRECTION_WINDOW
+
+
+def correction_refusal(record, now: datetime | None = None) -> str | None:
+    """Why she can no longer correct or withdraw this log or check-in, in the words the
+    services refuse with; None while she may."""
+    from .models import Assessment
+    from .services.assessments import check_in_correction_problem
+    from .services.logs import correction_problem
+
+    now = now or timezone.now()
+    if isinstance(record, Assessment):
+        return check_in_correction_problem(record, now)
+    return correction_problem(record, now)
+
+
+LOG_CHANGES = (
+    ("status", _("status")),
+    ("performed_on", _("date")),
+    ("skip_reason", _("reason")),
+    ("minutes", _("minutes")),
+    ("rpe", _("effort")),
+    ("avg_heart_rate", _("heart rate")),
+    ("warning_signs", _("warning signs")),
+    ("exercises", _("checklist")),
+    ("notes", _("notes")),
+)
+CHECK_IN_CHANGES = (
+    ("vas_low_back_mm", _("low back pain")),
+    ("vas_sciatic_mm", _("sciatic pain")),
+    ("odi_percent", _("Oswestry")),
+    ("odi_answers", _("Oswestry answers")),
+    ("pain_locations", _("where it hurts")),
+    ("symptoms", _("symptoms")),
+)
+# Long or nested values: only "changed" is said (the earlier text is in her export).
+_SAID_CHANGED = {"notes", "exercises", "odi_answers"}
+
+
+def _in_words(name: str, value) -> str:
+    """One value of a log or check-in snapshot, as her PT reads it (pure)."""
+    from .scoring import LOCATIONS, SYMPTOMS
+
+    if value in (None, "", []):
+        return str(_("none"))
+    if name == "status":
+        return str(dict(SessionLog.Status.choices).get(value, value))
+    if name == "skip_reason":
+        return str(dict(SessionLog.SkipReason.choices).get(value, value))
+    if name == "performed_on":
+        from django.utils.formats import date_format
+
+        return date_format(date.fromisoformat(value), "j F")
+    if name == "warning_signs":
+        return ", ".join(rules.sign_labels(value))
+    if name in ("pain_locations", "symptoms"):
+        labels = dict(LOCATIONS if name == "pain_locations" else SYMPTOMS)
+        return ", ".join(str(labels.get(k, k)) for k in value)
+    if name.startswith("vas_"):
+        return f"{value} mm"
+    if name == "odi_percent":
+        return f"{value}%"
+    return str(value)
+
+
+def changes_in_words(before: dict, after: dict, fields) -> list[str]:
+    """What changed from one version of a log or check-in to the next (pure): "minutes: 50 →
+    45", or "notes changed" for long values. Keys missing from either side are skipped."""
+    out = []
+    for name, label in fields:
+        if name not in before or name not in after or before[name] == after[name]:
+            continue
+        if name == "odi_answers" and before.get("odi_percent") != after.get("odi_percent"):
+            continue  # the score's change says it
+        if name in _SAID_CHANGED:
+            out.append(str(_("%(what)s changed") % {"what": label}))
+        else:
+            out.append(f"{label}: {_in_words(name, before[name])} → {_in_words(name, after[name])}")
+    return out
+
+
+def _history(versions: list[dict], times: list, fields) -> list[tuple]:
+    """(when, changes) for each edit: `versions` oldest first, ending with the current one;
+    `times[i]` is when version i was replaced. Edits that changed nothing shown are left out."""
+    out = []
+    for i, when in enumerate(times):
+        words = changes_in_words(versions[i], versions[i + 1], fields)
+        if words:
+            out.append((when, words))
+    return out
+
+
+def corrections_of(client, limit: int = 30) -> list[dict]:
+    """Her corrections, newest first, for her PT: each edit of a log or check-in with what it
+    changed, and each withdrawal. Five queries, whatever she changed."""
+    from django.db.models import Q
+
+    from .models import Assessment
+    from .services.assessments import assessment_snapshot
+    from .services.logs import log_snapshot
+
+    entries = []
+    changed = Q(withdrawn_at__isnull=False) | Q(revisions__isnull=False)
+    logs = (
+        SessionLog.objects.filter(changed, client=client)
+        .distinct()
+        .prefetch_related("revisions", "exercises")
+    )
+    for log in logs:
+        revisions = sorted(log.revisions.all(), key=lambda r: (r.edited_at, r.pk))
+        scheduled = log.session_id is not None or any(
+            r.snapshot.get("session_id") for r in revisions
+        )
+        about = {"kind": "log" if scheduled else "extra", "day": log.performed_on}
+        versions = [r.snapshot for r in revisions] + [log_snapshot(log)]
+        for when, words in _history(versions, [r.edited_at for r in revisions], LOG_CHANGES):
+            entries.append({**about, "at": when, "withdrawn": False, "changes": words})
+        if log.withdrawn_at:
+            entries.append({**about, "at": log.withdrawn_at, "withdrawn": True, "changes": []})
+    check_ins = (
+        Assessment.objects.filter(changed, client=client).distinct().prefetch_related("revisions")
+    )
+    for check_in in check_ins:
+        revisions = sorted(check_in.revisions.all(), key=lambda r: (r.edited_at, r.pk))
+        about = {"kind": "check_in", "day": check_in.taken_on}
+        versions = [r.snapshot for r in revisions] + [assessment_snapshot(check_in)]
+        times = [r.edited_at for r in revisions]
+        for when, words in _history(versions, times, CHECK_IN_CHANGES):
+            entries.append({**about, "at": when, "withdrawn": False, "changes": words})
+        if check_in.withdrawn_at:
+            entries.append({**about, "at": check_in.withdrawn_at, "withdrawn": True, "changes": []})
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    return entries[:limit]
 
 
 def client_export(client, today: date) -> dict:

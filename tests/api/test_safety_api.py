@@ -288,7 +288,8 @@ def test_a_warning_sign_logged_through_the_api_holds_and_names_her_pt(api, versi
     pt = PTFactory(full_name="Pilar Torres")
     user = _enrolled(version, pt=pt)
     api.force_authenticate(user)
-    session = user.scheduled_sessions.filter(date__lt=local_today(user)).first()
+    # This week's past session: a session is logged in its own week, and `_log` says today.
+    session = user.scheduled_sessions.filter(date__lt=local_today(user)).last()
     quiet = _log(api, user, [], url=f"/api/v1/me/sessions/{session.pk}/log/")
     assert quiet.status_code == 201 and quiet.json()["safety"] is None
 

@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from programs.models import Prescription
 from tests.clock import pin
 from tests.factories import (
     CareLinkFactory,
@@ -19,11 +21,13 @@ from tracker.models import (
     Alert,
     Assessment,
     Notification,
+    SafetyItem,
     SessionLog,
     SessionLogRevision,
 )
 from tracker.safety import state_of
 from tracker.selectors import local_today
+from tracker.services.logs import ERR_EXTRA_EXERCISES, other_week_message
 from users.models import CareLink, User
 
 pytestmark = [pytest.mark.django_db, pin()]
@@ -83,9 +87,9 @@ def test_logging_a_session_saves_it_and_confirms(client, setup):
     ("overrides", "field", "message"),
     [
         ({"rpe": "25"}, "rpe", "Select a valid choice"),
-        ({"minutes": "500"}, "minutes", "less than or equal to 240"),
-        ({"minutes": "-3"}, "minutes", "greater than or equal to 0"),
-        ({"avg_heart_rate": "300"}, "avg_heart_rate", "less than or equal to 220"),
+        ({"minutes": "500"}, "minutes", "Enter a number of minutes from 0 to 240."),
+        ({"minutes": "-3"}, "minutes", "Enter a number of minutes from 0 to 240."),
+        ({"avg_heart_rate": "300"}, "avg_heart_rate", "from 40 to 220 beats a minute"),
         ({"rpe": ""}, "rpe", "How hard did it feel?"),
         ({"minutes": "0"}, "minutes", "How many minutes"),
         ({"status": "skipped", "skip_reason": ""}, "skip_reason", "Say why you skipped"),
@@ -508,3 +512,102 @@ def test_a_short_session_logged_as_completed_gets_a_gentle_nudge(client, setup):
     assert "You logged 20 of 60 minutes as completed" in page
     page = client.get(post_log(client, setup["past"][1], minutes="55")["Location"]).content.decode()
     assert "as completed" not in page
+
+
+# --- a log belongs to its session's week (issue 15, part 2) ------------------------------------
+
+
+def test_the_week_message_names_the_planned_day_and_its_monday_to_sunday_week():
+    assert other_week_message(dt.date(2027, 4, 14)) == (
+        "A session planned for Wednesday 14 April is logged in its own week (12 to 18 April). "
+        "To log another day, log an extra session or move this one first."
+    )
+    assert "planned for Wednesday 31 March" in other_week_message(dt.date(2027, 3, 31))
+    assert "(29 March to 4 April)" in other_week_message(dt.date(2027, 3, 31))
+
+
+def test_a_session_is_logged_in_its_own_week_not_the_next(client, setup):
+    client.force_login(setup["client"])
+    session = setup["past"][0]
+    sunday = session.date + dt.timedelta(days=6 - session.date.weekday())
+    next_monday = sunday + dt.timedelta(days=1)
+    assert next_monday < setup["today"]  # a past day: only the week refuses it
+
+    refused = post_log(client, session, performed_on=next_monday.isoformat())
+
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["performed_on"] == [other_week_message(session.date)]
+    assert "is logged in its own week" in refused.content.decode()
+    assert not SessionLog.objects.exists()
+
+    saved = post_log(client, session, performed_on=sunday.isoformat())
+    assert saved.status_code == 302
+    assert SessionLog.objects.get(session=session).performed_on == sunday
+
+
+def test_editing_a_log_keeps_it_in_its_sessions_week(client, setup):
+    client.force_login(setup["client"])
+    session = setup["past"][0]
+    post_log(client, session)
+    next_monday = session.date + dt.timedelta(days=7 - session.date.weekday())
+
+    refused = post_log(client, session, performed_on=next_monday.isoformat(), minutes="45")
+
+    assert refused.context["form"].errors["performed_on"] == [other_week_message(session.date)]
+    log = SessionLog.objects.get(session=session)
+    assert (log.performed_on, log.minutes) == (session.date, 60)
+    assert not log.revisions.exists()
+
+
+def test_an_extra_session_is_dated_freely_in_the_past_but_not_tomorrow(client, setup):
+    client.force_login(setup["client"])
+    two_weeks_ago = setup["past"][0].date  # another week, still in her program
+    body = {"status": "completed", "minutes": "30", "rpe": "12"}
+    tomorrow = (setup["today"] + dt.timedelta(days=1)).isoformat()
+
+    refused = client.post(reverse("tracker:extra_log"), {**body, "performed_on": tomorrow})
+    assert "cannot be in the future" in str(refused.context["form"].errors["performed_on"])
+    assert not SessionLog.objects.exists()
+
+    saved = client.post(
+        reverse("tracker:extra_log"), {**body, "performed_on": two_weeks_ago.isoformat()}
+    )
+    assert saved.status_code == 302
+    assert SessionLog.objects.get().performed_on == two_weeks_ago
+
+
+def test_the_api_refuses_exercises_on_an_extra_session_instead_of_dropping_them(setup):
+    api = APIClient()
+    api.force_authenticate(setup["client"])
+    rx = Prescription.objects.filter(block__template_id=setup["past"][0].template_id).first()
+    body = {"status": "completed", "performed_on": setup["today"].isoformat(), "minutes": 30}
+    body["rpe"] = 12
+    lines = [{"prescription": rx.pk, "done": True, "sets_done": 2}]
+
+    refused = api.post("/api/v1/me/logs/", {**body, "exercises": lines}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["exercises"] == [str(ERR_EXTRA_EXERCISES)]
+    assert not SessionLog.objects.exists()
+    saved = api.post("/api/v1/me/logs/", {**body, "notes": "Squats, 2 sets"}, format="json")
+    assert saved.status_code == 201
+    assert SessionLog.objects.get().notes == "Squats, 2 sets"
+
+
+def test_editing_away_a_warning_sign_never_closes_the_hold_it_opened(client, setup):
+    client.force_login(setup["client"])
+    session = setup["past"][1]
+    post_log(client, session, warning_signs=["dizziness"])
+    hold = SafetyItem.objects.get(client=setup["client"], kind="hold")
+    assert state_of(setup["client"]).state == "held"
+
+    response = post_log(client, session)  # the same log again, the sign ticked off
+
+    assert response.status_code == 302
+    log = SessionLog.objects.get(session=session)
+    assert log.warning_signs == [] and log.flagged
+    assert log.revisions.get().snapshot["warning_signs"] == ["dizziness"]
+    hold.refresh_from_db()
+    assert hold.closed_at is None and hold.session_log_id == log.pk
+    assert state_of(setup["client"]).state == "held"
+    assert Alert.objects.filter(client=setup["client"]).count() == 1

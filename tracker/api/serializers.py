@@ -6,6 +6,7 @@ from rest_framework import serializers
 from config.validators import multi_line, single_line
 from programs.api import BlockSerializer
 from programs.safety import WARNING_SIGNS
+from users.serializers import StrictFields
 from users.timezones import is_valid_time_zone
 
 from ..models import (
@@ -37,7 +38,7 @@ class GestationalAgeSerializer(serializers.Serializer):
     days = serializers.IntegerField()
 
 
-class ProfileSerializer(serializers.Serializer):
+class ProfileSerializer(StrictFields, serializers.Serializer):
     email = serializers.EmailField(read_only=True)
     full_name = serializers.CharField(read_only=True)
     due_date = serializers.DateField(required=False, allow_null=True)
@@ -75,11 +76,11 @@ class ScreeningSerializer(serializers.Serializer):
     latest = ScreeningResultSerializer(allow_null=True)
 
 
-class ScreeningAnswersSerializer(serializers.Serializer):
+class ScreeningAnswersSerializer(StrictFields, serializers.Serializer):
     answers = serializers.DictField(child=serializers.BooleanField())
 
 
-class EnrolmentRequestSerializer(serializers.Serializer):
+class EnrolmentRequestSerializer(StrictFields, serializers.Serializer):
     weekdays = serializers.ListField(
         child=serializers.ChoiceField(choices=WEEKDAY_KEYS), min_length=3, max_length=3
     )
@@ -143,11 +144,11 @@ class SessionDetailSerializer(SessionSerializer):
         fields = [*SessionSerializer.Meta.fields, "blocks"]
 
 
-class RescheduleSerializer(serializers.Serializer):
+class RescheduleSerializer(StrictFields, serializers.Serializer):
     date = serializers.DateField()
 
 
-class ExerciseLineSerializer(serializers.Serializer):
+class ExerciseLineSerializer(StrictFields, serializers.Serializer):
     prescription = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     done = serializers.BooleanField(default=False)
     sets_done = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=20)
@@ -156,7 +157,7 @@ class ExerciseLineSerializer(serializers.Serializer):
     )
 
 
-class LogRequestSerializer(serializers.Serializer):
+class LogRequestSerializer(StrictFields, serializers.Serializer):
     status = serializers.ChoiceField(choices=SessionLog.Status.choices)
     performed_on = serializers.DateField()
     skip_reason = serializers.ChoiceField(
@@ -188,8 +189,9 @@ class LogSerializer(serializers.ModelSerializer):
         model = SessionLog
         fields = [
             "id", "session", "status", "skip_reason", "performed_on", "minutes", "rpe",
-            "avg_heart_rate", "notes", "warning_signs", "flagged", "stop",
+            "avg_heart_rate", "notes", "warning_signs", "flagged", "stop", "withdrawn_at",
         ]  # fmt: skip
+        read_only_fields = ["withdrawn_at"]
 
     def get_stop(self, log) -> bool:
         """True when a warning sign was reported: stop exercising, contact your care provider."""
@@ -237,7 +239,7 @@ class LogResultSerializer(LogSerializer):
         return hold_data(getattr(log, "hold", None))
 
 
-class AssessmentRequestSerializer(serializers.Serializer):
+class AssessmentRequestSerializer(StrictFields, serializers.Serializer):
     vas_low_back_mm = serializers.IntegerField(min_value=0, max_value=100)
     vas_sciatic_mm = serializers.IntegerField(min_value=0, max_value=100)
     odi_answers = serializers.ListField(
@@ -271,8 +273,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
         fields = [
             "id", "kind", "taken_on", "gestational_week", "vas_low_back_mm", "vas_sciatic_mm",
             "odi_answers", "odi_percent", "odi_band", "vas_bands", "pain_locations", "symptoms",
-            "urgent", "messages",
+            "urgent", "messages", "withdrawn_at",
         ]  # fmt: skip
+        read_only_fields = ["withdrawn_at"]
 
     def get_odi_band(self, a) -> str | None:
         from ..scoring import odi_band
@@ -448,7 +451,7 @@ class SafetyStateSerializer(serializers.Serializer):
     items = SafetyItemSerializer(many=True, help_text="Her open safety items, oldest first.")
 
 
-class ClearanceRequestSerializer(serializers.Serializer):
+class ClearanceRequestSerializer(StrictFields, serializers.Serializer):
     provider = serializers.CharField(
         max_length=200, validators=[single_line], help_text="The care provider's name or role."
     )
@@ -473,7 +476,7 @@ class ClearanceResultSerializer(serializers.Serializer):
     safety = SafetyStateSerializer()
 
 
-class SeenRequestSerializer(serializers.Serializer):
+class SeenRequestSerializer(StrictFields, serializers.Serializer):
     provider = serializers.CharField(
         max_length=200, validators=[single_line], help_text="The care provider's name or role."
     )
@@ -486,13 +489,13 @@ class SeenResultSerializer(serializers.Serializer):
     seen_on = serializers.DateField()
 
 
-class PauseRequestSerializer(serializers.Serializer):
+class PauseRequestSerializer(StrictFields, serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=200, default="", validators=[single_line]
     )
 
 
-class PregnancyEndRequestSerializer(serializers.Serializer):
+class PregnancyEndRequestSerializer(StrictFields, serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=[("birth", "My baby was born"), ("ended", "My pregnancy has ended")]
     )
@@ -502,7 +505,7 @@ class PregnancyEndRequestSerializer(serializers.Serializer):
     )
 
 
-class ReviewRequestSerializer(serializers.Serializer):
+class ReviewRequestSerializer(StrictFields, serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="A safety item id.")
     note = serializers.CharField(max_length=2000, validators=[multi_line])
 
@@ -512,7 +515,7 @@ class ReviewResultSerializer(serializers.Serializer):
     safety = SafetyStateSerializer()
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class NoteSerializer(StrictFields, serializers.ModelSerializer):
     author = serializers.StringRelatedField()
     text = serializers.CharField(max_length=5000, validators=[multi_line])
 

@@ -10,7 +10,7 @@ from .accounts import (
     purge_due,
 )
 from .alerts import alert_raise
-from .assessments import assessment_record
+from .assessments import assessment_record, assessment_update, assessment_withdraw
 from .audit import audit_notices_view, audit_record, audit_view, plan_change
 from .enrolment import (
     DEFAULT_PROGRAM,
@@ -46,7 +46,13 @@ from .enrolment import (
     screening_submit,
     session_reschedule,
 )
-from .logs import ExerciseInput, LogInput, session_log_record, session_log_update
+from .logs import (
+    ExerciseInput,
+    LogInput,
+    session_log_record,
+    session_log_update,
+    session_log_withdraw,
+)
 from .review import (
     ERR_NOT_AUTHOR,
     alert_acknowledge,

@@ -1,12 +1,15 @@
-"""Pain and disability check-ins: VAS, ODI, where it hurts; a red flag opens a safety hold."""
+"""Pain and disability check-ins: VAS, ODI, where it hurts; a red flag opens a safety hold.
+She may correct or withdraw one within 7 days (the earlier version is kept for her PT)."""
 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..gestation import gestational_age
-from ..models import Alert, Assessment, PregnancyProfile
+from ..models import Alert, Assessment, AssessmentRevision, PregnancyProfile
 from ..safety import hold_signs
 from ..scoring import (
     FOLLOW_UP_TARGET_DAYS,
@@ -18,7 +21,9 @@ from ..scoring import (
     nearer_to_week_34,
     odi_answered,
     odi_percent,
+    trial_measures,
 )
+from .logs import correction_problem
 from .safety import hold_open
 
 ERR_NO_PREGNANCY = "Tell us your due date first."
@@ -28,6 +33,12 @@ ERR_LOCATION = "Unknown body area."
 ERR_SYMPTOM = "Unknown symptom."
 FOLLOW_UP_WEEK = 34
 BASELINE_WEEK = 16
+# She may correct or withdraw a check-in for 7 days after saving it, like a log (SPEC 6).
+ERR_CHECK_IN_TOO_LATE = _(
+    "A check-in can be changed or withdrawn for 7 days after you save it. This one was saved "
+    "on {day}, so it stays as it is."
+)
+ERR_CHECK_IN_WITHDRAWN = _("You withdrew this check-in, so it can no longer be changed.")
 
 
 def assessment_kind(
@@ -96,7 +107,11 @@ def assessment_record(
         raise ValidationError(problems)
     ga = gestational_age(profile.due_date, today)
     week = ga.weeks
-    earlier = list(Assessment.objects.filter(client=client).values_list("pk", "kind", "taken_on"))
+    earlier = list(
+        Assessment.objects.filter(client=client, withdrawn_at__isnull=True).values_list(
+            "pk", "kind", "taken_on"
+        )
+    )
     follow_ups = [(pk, day) for pk, kind, day in earlier if kind == Assessment.Kind.FOLLOW_UP]
     follow_up_days = min(
         (gestational_age(profile.due_date, day).total_days for _, day in follow_ups),
@@ -133,4 +148,132 @@ def assessment_record(
     assessment.hold = hold_open(
         client=client, signs=signs, by=client, alert_kind=alert_kind, assessment=assessment
     )
+    return assessment
+
+
+def assessment_snapshot(assessment: Assessment) -> dict:
+    return {
+        "kind": assessment.kind,
+        "taken_on": assessment.taken_on.isoformat(),
+        "vas_low_back_mm": assessment.vas_low_back_mm,
+        "vas_sciatic_mm": assessment.vas_sciatic_mm,
+        "odi_answers": list(assessment.odi_answers),
+        "odi_percent": assessment.odi_percent,
+        "pain_locations": list(assessment.pain_locations),
+        "symptoms": list(assessment.symptoms),
+    }
+
+
+def check_in_correction_problem(assessment: Assessment, now: dt.datetime) -> str | None:
+    """Why a check-in can no longer be corrected or withdrawn (None: she may)."""
+    return correction_problem(
+        assessment, now, too_late=ERR_CHECK_IN_TOO_LATE, withdrawn=ERR_CHECK_IN_WITHDRAWN
+    )
+
+
+def _check_correctable(assessment: Assessment, now: dt.datetime) -> None:
+    problem = check_in_correction_problem(assessment, now)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _locked(assessment: Assessment) -> Assessment:
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .get(pk=assessment.pk)
+    )
+
+
+def _choose_measures_again(client) -> None:
+    """After a correction or a withdrawal, the baseline and the week-34 measure are chosen
+    again by the one rule (`scoring.trial_measures`, SAFETY.md section 6) from the check-ins
+    she has not withdrawn; every other one is a weekly check-in."""
+    profile = PregnancyProfile.objects.filter(client=client).first()
+    kept = list(
+        Assessment.objects.filter(client=client, withdrawn_at__isnull=True).order_by(
+            "taken_on", "pk"
+        )
+    )
+    baseline, follow_up = trial_measures(
+        (
+            gestational_age(profile.due_date, a.taken_on).total_days if profile else None,
+            a.odi_answers,
+            a,
+        )
+        for a in kept
+    )
+    for a in kept:
+        if a is baseline:
+            kind = Assessment.Kind.BASELINE
+        elif a is follow_up:
+            kind = Assessment.Kind.FOLLOW_UP
+        else:
+            kind = Assessment.Kind.CHECK_IN
+        if a.kind != kind:
+            Assessment.objects.filter(pk=a.pk).update(kind=kind)
+
+
+@transaction.atomic
+def assessment_update(
+    *,
+    assessment: Assessment,
+    by,
+    vas_low_back_mm: int,
+    vas_sciatic_mm: int,
+    odi_answers: list[int | None],
+    pain_locations: list[str],
+    symptoms: list[str],
+    now: dt.datetime | None = None,
+) -> Assessment:
+    """Correct a check-in within 7 days of saving it; its earlier version is kept as a
+    revision her PT sees. Its date stays. A red flag new in the correction opens a hold; a
+    hold it opened stays open whatever the correction (only a clearance closes it)."""
+    now = now or timezone.now()
+    assessment = _locked(assessment)
+    _check_correctable(assessment, now)
+    problems = assessment_problems(
+        vas_low_back_mm=vas_low_back_mm,
+        vas_sciatic_mm=vas_sciatic_mm,
+        odi_answers=odi_answers,
+        pain_locations=pain_locations,
+        symptoms=symptoms,
+    )
+    if problems:
+        raise ValidationError(problems)
+    AssessmentRevision.objects.create(
+        assessment=assessment, snapshot=assessment_snapshot(assessment), edited_by=by, edited_at=now
+    )
+    before = set(hold_signs(assessment.symptoms))
+    assessment.vas_low_back_mm = vas_low_back_mm
+    assessment.vas_sciatic_mm = vas_sciatic_mm
+    assessment.odi_answers = list(odi_answers)
+    assessment.odi_percent = odi_percent(odi_answers)
+    assessment.pain_locations = sorted(set(pain_locations))
+    assessment.symptoms = sorted(set(symptoms))
+    assessment.urgent = assessment.urgent or is_urgent(symptoms)
+    assessment.full_clean()
+    assessment.save()
+    _choose_measures_again(assessment.client)
+    assessment.refresh_from_db(fields=["kind"])
+    new = [sign for sign in hold_signs(assessment.symptoms) if sign not in before]
+    alert_kind = Alert.Kind.LEG_WEAKNESS if new == ["weakness"] else Alert.Kind.RED_FLAG
+    assessment.hold = hold_open(
+        client=assessment.client, signs=new, by=by, alert_kind=alert_kind, assessment=assessment
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_withdraw(*, assessment: Assessment, by, now: dt.datetime | None = None):
+    """Withdraw a check-in saved by mistake, within 7 days of saving it. Never deleted: kept
+    for the history, left out of the charts, the change from baseline, the dashboard and the
+    reports; the baseline and week-34 measure are chosen again without it. A safety hold it
+    opened stays open (only a clearance closes it)."""
+    now = now or timezone.now()
+    assessment = _locked(assessment)
+    _check_correctable(assessment, now)
+    assessment.withdrawn_at = now
+    assessment.save(update_fields=["withdrawn_at"])
+    _choose_measures_again(assessment.client)
     return assessment

@@ -1,10 +1,13 @@
-"""Session logs: record, edit (keeping history), warning signs."""
+"""Session logs: record, edit or withdraw (keeping history), warning signs."""
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import Prescription
 from programs.safety import WARNING_SIGNS
@@ -18,6 +21,7 @@ from ..models import (
     SessionLogRevision,
 )
 from ..safety import state_of
+from ..schedule import same_week
 from .safety import hold_open
 
 ERR_FUTURE = "The date cannot be in the future."
@@ -31,6 +35,20 @@ ERR_RPE = "How hard did it feel? Choose a number from 6 to 20."
 ERR_UNSCHEDULED_SKIP = "An extra session is logged only when you did it."
 ERR_UNKNOWN_SIGN = "Unknown warning sign."
 ERR_EXERCISE = "That exercise is not part of this session."
+ERR_OTHER_WEEK = _(
+    "A session planned for {day} is logged in its own week ({first} to {last}). To log "
+    "another day, log an extra session or move this one first."
+)
+ERR_EXTRA_EXERCISES = _(
+    "An extra session has no exercise list. Say what you did in the notes instead."
+)
+# She may correct or withdraw a log for 7 days after saving it (SPEC section 6).
+CORRECTION_WINDOW = dt.timedelta(days=7)
+ERR_LOG_TOO_LATE = _(
+    "A log can be changed or withdrawn for 7 days after you save it. This one was saved on "
+    "{day}, so it stays as it is."
+)
+ERR_LOG_WITHDRAWN = _("You withdrew this log, so it can no longer be changed.")
 
 SIGN_KEYS = {key for key, _ in WARNING_SIGNS}
 
@@ -68,13 +86,35 @@ def program_start(enrolment: Enrolment) -> dt.date:
     return min(first, enrolled) if first else enrolled
 
 
-def log_problems(data: LogInput, *, today: dt.date, start: dt.date, scheduled: bool) -> dict:
-    """Field -> message for everything wrong with a log (pure)."""
+def other_week_message(planned: dt.date) -> str:
+    """Why a scheduled session cannot be logged outside its Monday-to-Sunday week (pure)."""
+    monday = planned - dt.timedelta(days=planned.weekday())
+    sunday = monday + dt.timedelta(days=6)
+    return ERR_OTHER_WEEK.format(
+        day=date_format(planned, "l j F"),
+        first=date_format(monday, "j" if monday.month == sunday.month else "j F"),
+        last=date_format(sunday, "j F"),
+    )
+
+
+def log_problems(
+    data: LogInput,
+    *,
+    today: dt.date,
+    start: dt.date,
+    scheduled: bool,
+    planned: dt.date | None = None,
+) -> dict:
+    """Field -> message for everything wrong with a log (pure). `planned`: the scheduled
+    session's date (her local date): the log must be in the same Monday-to-Sunday week. An
+    extra session is dated freely in the past."""
     problems = {}
     if data.performed_on > today:
         problems["performed_on"] = ERR_FUTURE
     elif data.performed_on < start:
         problems["performed_on"] = ERR_BEFORE_ENROLMENT.format(start=start)
+    elif planned is not None and not same_week(data.performed_on, planned):
+        problems["performed_on"] = other_week_message(planned)
     if data.status == SessionLog.Status.SKIPPED:
         if not scheduled:
             problems["status"] = ERR_UNSCHEDULED_SKIP
@@ -89,6 +129,9 @@ def log_problems(data: LogInput, *, today: dt.date, start: dt.date, scheduled: b
         problems["status"] = "Choose completed, partly done or skipped."
     if any(sign not in SIGN_KEYS for sign in data.warning_signs):
         problems["warning_signs"] = ERR_UNKNOWN_SIGN
+    if not scheduled and data.exercises:
+        # Refused, never dropped: every door (web, API, sync) says so.
+        problems["exercises"] = ERR_EXTRA_EXERCISES
     return problems
 
 
@@ -103,10 +146,33 @@ def _enrolment_for_logging(client) -> Enrolment:
 
 def _check(data: LogInput, *, enrolment, today, session) -> None:
     problems = log_problems(
-        data, today=today, start=program_start(enrolment), scheduled=session is not None
+        data,
+        today=today,
+        start=program_start(enrolment),
+        scheduled=session is not None,
+        planned=session.date if session is not None else None,
     )
     if problems:
         raise ValidationError(problems)
+
+
+def correction_problem(record, now: dt.datetime, *, too_late=None, withdrawn=None) -> str | None:
+    """Why a log (or, with its messages, a check-in) can no longer be corrected or withdrawn:
+    she may for 7 days after saving it, and never after withdrawing it. None: she may."""
+    if record.withdrawn_at is not None:
+        return str(withdrawn or ERR_LOG_WITHDRAWN)
+    if now >= record.created_at + CORRECTION_WINDOW:
+        from ..selectors import client_time_zone
+
+        saved = timezone.localtime(record.created_at, client_time_zone(record.client))
+        return (too_late or ERR_LOG_TOO_LATE).format(day=date_format(saved, "j F"))
+    return None
+
+
+def _check_correctable(log: SessionLog, now: dt.datetime) -> None:
+    problem = correction_problem(log, now)
+    if problem:
+        raise ValidationError(problem)
 
 
 def _apply(log: SessionLog, data: LogInput) -> None:
@@ -196,8 +262,9 @@ def session_log_record(
     return log
 
 
-def _snapshot(log: SessionLog) -> dict:
+def log_snapshot(log: SessionLog) -> dict:
     return {
+        "session_id": log.session_id,
         "status": log.status,
         "skip_reason": log.skip_reason,
         "performed_on": log.performed_on.isoformat(),
@@ -219,18 +286,45 @@ def _snapshot(log: SessionLog) -> dict:
 
 
 @transaction.atomic
-def session_log_update(*, log: SessionLog, data: LogInput, by, today: dt.date) -> SessionLog:
-    """Edit a log; its earlier state is kept as a revision."""
+def session_log_update(
+    *, log: SessionLog, data: LogInput, by, today: dt.date, now: dt.datetime | None = None
+) -> SessionLog:
+    """Edit a log within 7 days of saving it; its earlier state is kept as a revision. A hold
+    it opened stays open whatever the edit (only a clearance closes it); a new sign opens one."""
     log = (
-        SessionLog.objects.select_for_update(of=("self",)).select_related("session").get(pk=log.pk)
+        SessionLog.objects.select_for_update(of=("self",))
+        .select_related("session", "client")
+        .get(pk=log.pk)
     )
+    now = now or timezone.now()
+    _check_correctable(log, now)
     enrolment = _enrolment_for_logging(log.client)
     _check(data, enrolment=enrolment, today=today, session=log.session)
-    SessionLogRevision.objects.create(log=log, snapshot=_snapshot(log), edited_by=by)
+    SessionLogRevision.objects.create(
+        log=log, snapshot=log_snapshot(log), edited_by=by, edited_at=now
+    )
     before = set(log.warning_signs)
     _apply(log, data)
     log.full_clean(exclude=["session"])
     log.save()
     _save_exercises(log, log.session, data.exercises)
     log.hold = _hold_for_new_signs(log, before, by=by)
+    return log
+
+
+@transaction.atomic
+def session_log_withdraw(*, log: SessionLog, by, now: dt.datetime | None = None) -> SessionLog:
+    """Withdraw a log saved by mistake, within 7 days of saving it. Never deleted: it is kept
+    (with a last revision that names its session) and left out of adherence, minutes and the
+    calendar; its session is unlinked, so it shows as not logged and may be logged afresh.
+    A safety hold it opened stays open (only a clearance closes it)."""
+    now = now or timezone.now()
+    log = SessionLog.objects.select_for_update(of=("self",)).select_related("client").get(pk=log.pk)
+    _check_correctable(log, now)
+    SessionLogRevision.objects.create(
+        log=log, snapshot=log_snapshot(log), edited_by=by, edited_at=now
+    )
+    log.session = None
+    log.withdrawn_at = now
+    log.save(update_fields=["session", "withdrawn_at", "updated_at"])
     return log

@@ -4,31 +4,50 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from programs.models import Prescription
 from programs.safety import WARNING_SIGNS
 from tracker import selectors, services
-from tracker.forms import AssessmentForm, DeleteAccountForm, SessionLogForm
+from tracker.forms import (
+    ERR_CALF_FOLLOW_UP,
+    ERR_VAS_UNSET,
+    AssessmentForm,
+    DeleteAccountForm,
+    SessionLogForm,
+)
 from tracker.models import OdiSection, SafetyItem
 from tracker.reports import export_csv as export_csv_text
 from tracker.reports import safety_rows
 from tracker.scoring import odi_plain, triage_messages, vas_plain
 from tracker.views.client import _apply_errors
 from users.decorators import client_required
+from users.idempotency import once_per_form
+
+# After her corrections (SPEC section 6).
+LOG_WITHDRAWN = gettext_lazy(
+    "Your log is withdrawn: it no longer counts toward your progress. Your PT can still see "
+    "that you withdrew it."
+)
+LOG_WITHDRAWN_SESSION = gettext_lazy(
+    "Your log is withdrawn: it no longer counts toward your progress, and you can log the "
+    "session again. Your PT can still see that you withdrew it."
+)
+CHECK_IN_UPDATED = gettext_lazy(
+    "Your check-in is updated. Your PT can see your earlier answers too."
+)
+CHECK_IN_WITHDRAWN = gettext_lazy(
+    "Your check-in is withdrawn: it no longer counts in your charts or your progress. Your PT "
+    "can still see that you withdrew it."
+)
 
 
 def _prescriptions(session):
-    if session is None:
-        return []
-    return list(
-        Prescription.objects.filter(block__template_id=session.template_id)
-        .select_related("exercise", "block")
-        .order_by("block__order", "order", "pk")
-    )
+    return [] if session is None else selectors.session_checklist(session)
 
 
 def _after_log(request, log, created: bool):
@@ -68,6 +87,7 @@ def _after_log(request, log, created: bool):
 
 @client_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def session_log(request, session_id):
     """Log a scheduled session, or edit its log if there is one."""
     client = request.user
@@ -80,7 +100,11 @@ def session_log(request, session_id):
     else:
         initial = {"status": "completed", "performed_on": min(session.date, today), "minutes": 60}
     form = SessionLogForm(request.POST or None, initial=initial, prescriptions=prescriptions)
-    if request.method == "POST" and form.is_valid():
+    locked = selectors.correction_refusal(existing) if existing is not None else None
+    if request.method == "POST" and locked:
+        form.is_valid()
+        form.add_error(None, locked)
+    elif request.method == "POST" and form.is_valid():
         try:
             if existing is None:
                 log = services.session_log_record(
@@ -97,12 +121,29 @@ def session_log(request, session_id):
     return render(
         request,
         "tracker/log_form.html",
-        {"form": form, "session": session, "log": existing, "today": today},
+        {
+            **_correction(existing),
+            "form": form,
+            "session": session,
+            "log": existing,
+            "today": today,
+        },
     )
+
+
+def _correction(obj) -> dict:
+    """Whether she may still correct or withdraw a saved log or check-in, and until when."""
+    if obj is None:
+        return {}
+    return {
+        "locked": selectors.correction_refusal(obj),
+        "editable_until": selectors.correction_deadline(obj),
+    }
 
 
 @client_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def extra_log(request):
     """Log an extra session that was not on the schedule."""
     client = request.user
@@ -136,7 +177,12 @@ def log_edit(request, log_id):
         return redirect("tracker:session_log", session_id=log.session_id)
     today = selectors.local_today(client)
     form = SessionLogForm(request.POST or None, initial=SessionLogForm.initial_from(log))
-    if request.method == "POST" and form.is_valid():
+    form.fields["status"].choices = [c for c in form.fields["status"].choices if c[0] != "skipped"]
+    locked = selectors.correction_refusal(log)
+    if request.method == "POST" and locked:
+        form.is_valid()
+        form.add_error(None, locked)
+    elif request.method == "POST" and form.is_valid():
         try:
             log = services.session_log_update(log=log, data=form.to_input(), by=client, today=today)
         except ValidationError as exc:
@@ -146,7 +192,38 @@ def log_edit(request, log_id):
     return render(
         request,
         "tracker/log_form.html",
-        {"form": form, "session": None, "log": log, "today": today},
+        {**_correction(log), "form": form, "session": None, "log": log, "today": today},
+    )
+
+
+@client_required
+@require_POST
+def log_withdraw(request, log_id):
+    """Withdraw one of her logs: a first POST asks "are you sure?", the second (with
+    `confirm`) withdraws it."""
+    client = request.user
+    log = selectors.log_for_client(client=client, log_id=log_id)
+    error = selectors.correction_refusal(log)
+    if "confirm" in request.POST and error is None:
+        try:
+            services.session_log_withdraw(log=log, by=client)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, LOG_WITHDRAWN_SESSION if log.session_id else LOG_WITHDRAWN)
+            return redirect("tracker:logs")
+    return render(
+        request,
+        "tracker/withdraw_confirm.html",
+        {
+            "what": "log",
+            "log": log,
+            "error": error,
+            "action": reverse("tracker:log_withdraw", args=[log.pk]),
+            "back": reverse("tracker:session_log", args=[log.session_id])
+            if log.session_id
+            else reverse("tracker:log_edit", args=[log.pk]),
+        },
     )
 
 
@@ -207,6 +284,7 @@ def log_history(request):
 
 @client_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def assessment_new(request):
     client = request.user
     if selectors.pregnancy_of(client) is None:
@@ -234,10 +312,17 @@ def assessment_new(request):
                 request.session[HOLD_KEY] = [assessment.pk, assessment.hold.item.pk]
             return redirect("tracker:assessment", assessment_id=assessment.pk)
     due = selectors.assessment_due(client, selectors.local_today(client))
-    return render(request, "tracker/assessment_form.html", {"form": form, "due": due})
+    return render(
+        request,
+        "tracker/assessment_form.html",
+        {"form": form, "due": due, "step_errors": STEP_ERRORS},
+    )
 
 
 HOLD_KEY = "checkin_hold"
+# What the check-in's step 1 says before moving on (static/js/check_in_steps.js): the form's
+# own words, so the page and the server never disagree.
+STEP_ERRORS = {"vas": ERR_VAS_UNSET, "calf": ERR_CALF_FOLLOW_UP}
 
 
 def _hold_of(request, assessment):
@@ -260,17 +345,12 @@ def _hold_of(request, assessment):
 @require_GET
 def assessment_detail(request, assessment_id):
     client = request.user
-    assessment = next(
-        (a for a in selectors.assessments_of(client) if str(a.pk) == str(assessment_id)), None
-    )
-    if assessment is None:
-        from django.http import Http404
-
-        raise Http404("No such check-in.")
+    assessment = selectors.assessment_for_client(client=client, assessment_id=assessment_id)
     return render(
         request,
         "tracker/assessment_detail.html",
         {
+            **_correction(assessment),
             "assessment": assessment,
             "hold": _hold_of(request, assessment),
             "odi_plain": odi_plain(assessment.odi_percent),
@@ -278,6 +358,80 @@ def assessment_detail(request, assessment_id):
             "sciatic_plain": vas_plain(assessment.vas_sciatic_mm),
             "messages_": triage_messages(assessment.pain_locations, assessment.symptoms),
             "progress": selectors.progress(client, selectors.local_today(client)),
+        },
+    )
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request, assessment_id):
+    """Correct a check-in within 7 days of saving it (the earlier answers are kept)."""
+    client = request.user
+    assessment = selectors.assessment_for_client(client=client, assessment_id=assessment_id)
+    sections = list(OdiSection.objects.order_by("number"))
+    form = AssessmentForm(
+        request.POST or None, sections=sections, initial=AssessmentForm.initial_from(assessment)
+    )
+    locked = selectors.correction_refusal(assessment)
+    if request.method == "POST" and locked:
+        form.is_valid()
+        form.add_error(None, locked)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = services.assessment_update(
+                assessment=assessment,
+                by=client,
+                vas_low_back_mm=data["vas_low_back_mm"],
+                vas_sciatic_mm=data["vas_sciatic_mm"],
+                odi_answers=form.odi_answers(),
+                pain_locations=data["pain_locations"],
+                symptoms=form.symptom_keys(),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if assessment.hold is not None:
+                request.session[HOLD_KEY] = [assessment.pk, assessment.hold.item.pk]
+            messages.success(request, CHECK_IN_UPDATED)
+            return redirect("tracker:assessment", assessment_id=assessment.pk)
+    return render(
+        request,
+        "tracker/assessment_form.html",
+        {
+            **_correction(assessment),
+            "form": form,
+            "assessment": assessment,
+            "step_errors": STEP_ERRORS,
+        },
+    )
+
+
+@client_required
+@require_POST
+def assessment_withdraw(request, assessment_id):
+    """Withdraw one of her check-ins: a first POST asks "are you sure?", the second (with
+    `confirm`) withdraws it."""
+    client = request.user
+    assessment = selectors.assessment_for_client(client=client, assessment_id=assessment_id)
+    error = selectors.correction_refusal(assessment)
+    if "confirm" in request.POST and error is None:
+        try:
+            services.assessment_withdraw(assessment=assessment, by=client)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, CHECK_IN_WITHDRAWN)
+            return redirect("tracker:progress")
+    return render(
+        request,
+        "tracker/withdraw_confirm.html",
+        {
+            "what": "check_in",
+            "assessment": assessment,
+            "error": error,
+            "action": reverse("tracker:assessment_withdraw", args=[assessment.pk]),
+            "back": reverse("tracker:assessment", args=[assessment.pk]),
         },
     )
 

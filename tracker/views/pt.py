@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from programs.models import Exercise
-from programs.selectors import exercise_alternatives
 from tracker import caseload as caseload_selectors
 from tracker import reports, selectors, services
 from tracker.forms import (
@@ -33,6 +32,7 @@ from tracker.models import (
 )
 from tracker.safety import ENDED, sign_labels, state_of
 from users.decorators import pt_required
+from users.idempotency import once_per_form
 from users.selectors import client_for_pt
 
 PAGE_SIZE = 25
@@ -126,6 +126,7 @@ def client_detail(request, client_id):
             .order_by("-performed_on", "-pk")[:30]
         ),
         "notes": list(PTNote.objects.filter(client=client).select_related("author")),
+        "corrections": selectors.corrections_of(client),
         "plan_changes": list(
             PlanChange.objects.filter(client=client).select_related("changed_by")[:20]
         ),
@@ -138,7 +139,7 @@ def client_detail(request, client_id):
         "note_form": NoteForm(),
         "swap_form": SwapForm(
             in_plan=in_plan,
-            candidates=exercise_alternatives(exercise=original) if original else [],
+            candidates=selectors.swap_alternatives(client, original, today) if original else [],
             initial={"original": original},
         ),
         "swap_original": original,
@@ -173,6 +174,7 @@ def _refused(request, exc: ValidationError):
 
 @pt_required
 @require_POST
+@once_per_form
 def note_add(request, client_id):
     client = _client(request, client_id)
     form = NoteForm(request.POST)
@@ -216,6 +218,7 @@ def alert_ack(request, client_id, alert_id):
 
 @pt_required
 @require_POST
+@once_per_form
 def swap(request, client_id):
     client = _client(request, client_id)
     enrolment = selectors.enrolment_of(client)
@@ -224,7 +227,8 @@ def swap(request, client_id):
     # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
     ascii_id = original_id.isascii() and original_id.isdigit()
     original = in_plan.filter(pk=int(original_id)).first() if ascii_id else None
-    candidates = exercise_alternatives(exercise=original) if original else []
+    today = selectors.local_today(client)
+    candidates = selectors.swap_alternatives(client, original, today) if original else []
     form = SwapForm(request.POST, in_plan=in_plan, candidates=candidates)
     if form.is_valid():
         try:
@@ -234,7 +238,7 @@ def swap(request, client_id):
                 replacement=form.cleaned_data["replacement"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
-                today=selectors.local_today(client),
+                today=today,
             )
         except ValidationError as exc:
             _refused(request, exc)
@@ -249,6 +253,7 @@ def swap(request, client_id):
 
 @pt_required
 @require_POST
+@once_per_form
 def pause(request, client_id):
     client = _client(request, client_id)
     form = PauseForm(request.POST)
@@ -391,6 +396,7 @@ def cohort_csv(request):
 
 @pt_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def clearance(request, client_id):
     """Record her care provider's clearance: it closes every open screen answer and hold."""
     client = _client(request, client_id)
@@ -432,6 +438,7 @@ def clearance(request, client_id):
 
 @pt_required
 @require_POST
+@once_per_form
 def screening_review(request, client_id):
     """Mark an open relative screen answer, or an item flagged for review, as reviewed."""
     client = _client(request, client_id)
