@@ -27,7 +27,8 @@ run: $(VENV)/.runtime
 	@echo "Prenafit is starting on http://127.0.0.1:$${WEB_PORT:-8000}/  (Ctrl-C stops everything)"
 	@echo "Log in as admin@prenafit.test, pt@prenafit.test or client@prenafit.test, password prenafit-demo"
 	@echo ""
-	$(VENV)/bin/honcho start
+# Links in e-mails (the worker has no request to ask) point at this server unless set.
+	PRENAFIT_BASE_URL="$${PRENAFIT_BASE_URL:-http://127.0.0.1:$${WEB_PORT:-8000}}" $(VENV)/bin/honcho start
 
 # PYTEST_ARGS passes options through, e.g. make test PYTEST_ARGS="-m 'not browser' --clock=random"
 test: $(VENV)/.dev

@@ -1,6 +1,9 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from tracker.urls import root_urlpatterns
 
@@ -13,6 +16,13 @@ admin.site.site_title = "Prenafit admin"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says (templates/base.html links the
+    # rest); the static file's name is looked up per request (hashed in production).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("icons/favicon.ico")),
+        name="favicon",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_urls")),

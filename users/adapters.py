@@ -1,6 +1,49 @@
+import zoneinfo
+from dataclasses import dataclass
+from email.utils import format_datetime
+from urllib.parse import urlsplit, urlunsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.utils import timezone
 
 from .models import User
+
+SITE_NAME = "Prenafit"
+# The links allauth puts in its e-mails (the only absolute URLs its templates hold).
+EMAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
+
+
+@dataclass(frozen=True)
+class EmailSite:
+    """What allauth's e-mails call `current_site` ("Hello from {{ name }}!"). Without the
+    Sites framework allauth names the request's host ("127.0.0.1:8101"); Prenafit's e-mails
+    name Prenafit and the host of PRENAFIT_BASE_URL instead."""
+
+    name: str
+    domain: str
+
+
+def email_site() -> EmailSite:
+    return EmailSite(name=SITE_NAME, domain=urlsplit(settings.PRENAFIT_BASE_URL).netloc)
+
+
+def on_base_url(url: str) -> str:
+    """The same link on PRENAFIT_BASE_URL's scheme and host: every absolute link in every
+    e-mail starts there, whichever host the request came in on."""
+    base = urlsplit(settings.PRENAFIT_BASE_URL)
+    parts = urlsplit(url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
+
+
+def date_header(user) -> dict[str, str]:
+    """The Date header in the recipient's own time zone, when the e-mail is to an account."""
+    name = getattr(user, "time_zone", "") or ""
+    try:
+        zone = zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return {}
+    return {"Date": format_datetime(timezone.now().astimezone(zone))}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,3 +60,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's e-mails name Prenafit (not a host) and link to PRENAFIT_BASE_URL."""
+        context = {**context, "current_site": email_site()}
+        for key in EMAIL_LINKS:
+            if context.get(key):
+                context[key] = on_base_url(str(context[key]))
+        super().send_mail(template_prefix, email, context)
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        headers = {**date_header(context.get("user")), **(headers or {})}
+        return super().render_mail(template_prefix, email, context, headers=headers)

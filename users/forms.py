@@ -12,6 +12,17 @@ ERR_CONSENT_REQUIRED = _(
     "your health data, who sees it and how to delete it."
 )
 ERR_AGE_REQUIRED = _("Prenafit is only for people aged 16 or older: tick the box to confirm.")
+# static/js/timezone.js chooses the browser's zone in a zone field still at UTC (the default,
+# and what stays without JavaScript) and shows this under it.
+DEFAULT_TIME_ZONE = "UTC"
+BROWSER_ZONE_NOTE = _("Chosen from your browser. Change it if it is not where you live.")
+
+
+def _browser_zone_by_default(form) -> None:
+    """The zone field takes the browser's zone if it is still at the default (a form shown
+    again after an error keeps what she chose)."""
+    if not form.is_bound:
+        form.fields["time_zone"].widget.attrs["data-browser-zone"] = BROWSER_ZONE_NOTE
 
 
 def _consent_field():
@@ -56,7 +67,10 @@ class SignupExtraForm(forms.Form):
         widget=forms.RadioSelect,
     )
     time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=time_zone_choices, initial="UTC", widget=LongSelect
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        initial=DEFAULT_TIME_ZONE,
+        widget=LongSelect,
     )
 
     consent = _consent_field()
@@ -65,6 +79,7 @@ class SignupExtraForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _link_the_notice(self)
+        _browser_zone_by_default(self)
 
     def signup(self, request, user):
         """allauth calls this after saving the user; the adapter has already set role and name.
@@ -94,6 +109,11 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["full_name", "time_zone", "language"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.time_zone == DEFAULT_TIME_ZONE:  # never chosen (or chosen without JS)
+            _browser_zone_by_default(self)
+
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Client's e-mail address"))
+    email = forms.EmailField(label=_("Client's email address"))

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiToken, CareLink, Consent, Invitation, User
+from .models import ApiToken, CareLink, Consent, Invitation, User, validate_time_zone
 
 ERR_ALREADY_LINKED = "This client already has an active PT. Unlink her first."
 ERR_NOT_A_PT = "Only an approved physical therapist can look after clients."
@@ -40,13 +40,41 @@ def care_link_end(*, link: CareLink, ended_by: User | None = None) -> CareLink:
     return link
 
 
+@transaction.atomic
 def user_update_profile(*, user: User, full_name: str, time_zone: str, language: str) -> User:
     user.full_name = full_name
     user.time_zone = time_zone
     user.language = language
     user.full_clean()
     user.save(update_fields=["full_name", "time_zone", "language"])
+    _enrolment_zone_follows(user)
     return user
+
+
+@transaction.atomic
+def user_time_zone_set(*, user: User, time_zone: str) -> User:
+    """Her time zone changes (profile, API): her enrolment's follows (see below)."""
+    validate_time_zone(time_zone)
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    _enrolment_zone_follows(user)
+    return user
+
+
+def _enrolment_zone_follows(user: User) -> None:
+    """The zone is kept on the user and on her enrolment (reminders read the enrolment's):
+    enrolling and changing the schedule set both (tracker.services.enrolment); a change here
+    sets the enrolment's too, so her pages and her reminders agree on her day. The enrolment
+    is tracker's: reached by name, as users imports nothing of ours. Sessions keep their
+    local date and time; only when they fall in UTC moves."""
+    from django.apps import apps
+
+    if not apps.is_installed("tracker"):
+        return
+    enrolment = apps.get_model("tracker", "Enrolment")
+    enrolment.objects.filter(client=user).exclude(time_zone=user.time_zone).update(
+        time_zone=user.time_zone, updated_at=timezone.now()
+    )
 
 
 def pt_approve(*, pt: User) -> User:
@@ -185,7 +213,7 @@ INVITATION_DAYS = 14
 ERR_INVITE_USED = "This invitation has already been used."
 ERR_INVITE_EXPIRED = "This invitation has expired. Ask your physical therapist for a new one."
 ERR_INVITE_WRONG_ACCOUNT = (
-    "This invitation was sent to another e-mail address. Log in with that address, "
+    "This invitation was sent to another email address. Log in with that address, "
     "or ask your physical therapist to invite this one."
 )
 ERR_INVITE_NOT_CLIENT = "Only a client account can accept an invitation from a PT."
@@ -199,8 +227,7 @@ def invitation_token_hash(token: str) -> str:
 
 
 ERR_INVITE_NOT_SENT = (
-    "The invitation e-mail could not be sent, so no invitation was made. Try again in a few "
-    "minutes."
+    "The invitation email could not be sent, so no invitation was made. Try again in a few minutes."
 )
 
 
@@ -264,7 +291,7 @@ def _invitation_send(invitation_id: int, message) -> None:
     except Exception as exc:
         Invitation.objects.filter(pk=invitation_id).delete()
         logging.getLogger(__name__).warning(
-            "invitation %s: the e-mail failed (%s), the invitation was withdrawn",
+            "invitation %s: the email failed (%s), the invitation was withdrawn",
             invitation_id,
             type(exc).__name__,
         )

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import services
 from .decorators import client_required, pt_required
 from .forms import ConsentForm, InviteForm, ProfileForm
+from .idempotency import once_per_form
 from .selectors import active_link_for_client
 
 
@@ -71,14 +72,14 @@ def consent(request):
 
 @pt_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def invite(request):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            # The link starts with PRENAFIT_BASE_URL, like every link in every e-mail.
             invitation, _token = services.invitation_create(
-                pt=request.user,
-                email=form.cleaned_data["email"],
-                base_url=request.build_absolute_uri("/"),
+                pt=request.user, email=form.cleaned_data["email"]
             )
         except ValidationError as exc:
             form.add_error(None, exc)

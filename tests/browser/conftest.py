@@ -20,6 +20,12 @@ def _page_clock(page):
     page.clock.install(time=dt.datetime.now(dt.UTC))
 
 
+@pytest.fixture(autouse=True)
+def _email_links_to_the_live_server(live_server, settings):
+    """Every link in every e-mail starts with PRENAFIT_BASE_URL: here, the live server's."""
+    settings.PRENAFIT_BASE_URL = live_server.url
+
+
 @pytest.fixture
 def screenshot(page):
     """Save a full-page screenshot as a test artifact; returns its path."""
@@ -95,8 +101,8 @@ class Journey:
         self.goto("/accounts/login/")
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password or settings.PRENAFIT_DEMO_PASSWORD)
-        self.page.get_by_role("button", name="Sign In").click()
-        expect(self.page.get_by_text("Successfully signed in as")).to_be_visible()
+        self.page.get_by_role("button", name="Log in").click()
+        expect(self.page.get_by_text("You are logged in as")).to_be_visible()
 
     def open_menu(self):
         """On a phone the navigation sits behind the "Menu" toggler."""
@@ -109,7 +115,7 @@ class Journey:
         self.open_menu()
         self.page.get_by_role("button", name="Log out").click()
         # Wait for the log-out to land: a goto() issued before would cancel its POST.
-        expect(self.page.get_by_text("You have signed out.")).to_be_visible()
+        expect(self.page.get_by_text("You have logged out.")).to_be_visible()
 
 
 @pytest.fixture(params=list(VIEWPORTS))

@@ -199,7 +199,7 @@ def test_delivery_is_claimed_once_sends_one_email_with_content_and_unsubscribe(v
     # Her session's day and time, never its content (the link opens it, behind log-in).
     assert "at 07:00" in email.body and "Warm-up" not in email.body
     html = email.alternatives[0][0]
-    assert "Stop this kind of e-mail" in html
+    assert "Stop this kind of email" in html
     token = email.extra_headers["List-Unsubscribe"].split("/unsubscribe/")[1].rstrip("/>")
     assert read_unsubscribe_token(token) == (user.pk, "session_upcoming")
     assert Notification.objects.filter(recipient=user, delivery=row).count() == 1

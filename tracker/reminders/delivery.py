@@ -4,6 +4,7 @@ re-check that it is still wanted and relevant, send it, mark it sent."""
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from email.utils import format_datetime
 
 from django.conf import settings
 from django.core import signing
@@ -28,6 +29,7 @@ from ..models import (
     SessionLog,
 )
 from .dispatch import CLAIM_TIMEOUT, _settings
+from .timing import session_start, when_text
 
 logger = logging.getLogger(__name__)
 
@@ -186,14 +188,26 @@ def compose(delivery: Delivery) -> Message:
     urgent = False
     if kind == ReminderKind.SESSION_UPCOMING:
         if delivery.object_key.startswith("session:"):
-            session = ScheduledSession.objects.get(pk=_object_id(delivery))
-            context["sessions"] = [session]
+            session = ScheduledSession.objects.select_related("enrolment").get(
+                pk=_object_id(delivery)
+            )
+            sessions = [session]
             url = base + reverse("tracker:session", args=[session.pk])
         else:
             day = dt.date.fromisoformat(delivery.object_key.split(":")[1])
-            context["sessions"] = ScheduledSession.objects.filter(
-                client=user, date=day, status=ScheduledSession.Status.SCHEDULED
-            ).order_by("start_time", "pk")
+            sessions = (
+                ScheduledSession.objects.filter(
+                    client=user, date=day, status=ScheduledSession.Status.SCHEDULED
+                )
+                .select_related("enrolment")
+                .order_by("start_time", "pk")
+            )
+        # Each start as she reads it: in her zone, named ("Wednesday 6 January at 18:00
+        # (Europe/Madrid)"); sessions are planned in her enrolment's zone.
+        context["session_times"] = [
+            when_text(session_start(s.date, s.start_time, s.enrolment.time_zone), user.time_zone)
+            for s in sessions
+        ]
         title = "Your Prenafit session is coming up"
     elif kind == ReminderKind.SESSION_MISSED:
         session = ScheduledSession.objects.get(pk=_object_id(delivery))
@@ -210,11 +224,13 @@ def compose(delivery: Delivery) -> Message:
         # No name and no health data (SAFETY.md section 2): the app names the client and sign.
         alert = Alert.objects.get(pk=_object_id(delivery))
         url = base + reverse("tracker:pt_client", args=[alert.client_id])
+        context["raised"] = when_text(alert.created_at, user.time_zone)
         title = "Urgent alert about a client"
         urgent = True
     elif kind == ReminderKind.ADMIN_ESCALATION:
         alert = Alert.objects.get(pk=_object_id(delivery))
         url = base + reverse("admin:tracker_alert_change", args=[alert.pk])
+        context["raised"] = when_text(alert.created_at, user.time_zone)
         title = "Urgent alert not acknowledged for 24 hours"
         urgent = True
     elif kind == ReminderKind.RESCREEN_DUE:
@@ -247,11 +263,14 @@ def _zone(name):
 
 
 def _send_email(delivery: Delivery, message: Message) -> None:
-    headers = {}
+    # The Date header too is in her zone (a reader of the raw e-mail or the console log sees
+    # her time, not UTC).
+    local_now = timezone.now().astimezone(_zone(delivery.recipient.time_zone))
+    headers = {"Date": format_datetime(local_now)}
     if delivery.kind not in NotificationSettings.ALWAYS_ON:  # safety messages cannot be stopped
         token = unsubscribe_token(delivery.recipient_id, delivery.kind)
         unsubscribe = _base_url() + reverse("tracker:unsubscribe", args=[token])
-        headers = {
+        headers |= {
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
@@ -334,9 +353,9 @@ def _tell_admins_alert_failed(delivery: Delivery, exc: Exception, now: dt.dateti
             recipient=admin,
             about_client=about,
             kind=Notification.Kind.DELIVERY_FAILED,
-            title=f"An urgent alert e-mail to PT {delivery.recipient} could not be sent"[:200],
+            title=f"An urgent alert email to PT {delivery.recipient} could not be sent"[:200],
             body=(
-                f"The alert is about {about}. The e-mail failed ({type(exc).__name__}) and will "
+                f"The alert is about {about}. The email failed ({type(exc).__name__}) and will "
                 "be retried; the PT may not know yet. Contact the PT."
             ),
             url=url,

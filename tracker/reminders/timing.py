@@ -18,6 +18,22 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
+def when_text(moment: dt.datetime, tz: str) -> str:
+    """A moment as its reader sees it: the wall-clock time in her zone, with the zone named,
+    e.g. "Wednesday 6 January at 18:00 (Europe/Madrid)". Every time in an e-mail goes through
+    this. Day and month names are in the active language."""
+    from django.utils import dateformat
+    from django.utils.translation import gettext
+
+    place = zone(tz)
+    local = moment.astimezone(place)
+    return gettext("%(day)s at %(time)s (%(zone)s)") % {
+        "day": dateformat.format(local, "l j F"),
+        "time": f"{local:%H:%M}",
+        "zone": place.key.replace("_", " "),
+    }
+
+
 def local_datetime(day: dt.date, time: dt.time, tz: str) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=zone(tz))
 
