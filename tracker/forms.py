@@ -148,6 +148,12 @@ BORG_LABELS = {
     19: "extremely hard",
     20: "maximal exertion",
 }
+# Numbers out of range, in words (not Django's "Ensure this value is less than or equal to").
+ERR_MINUTES = _("Enter a number of minutes from 0 to 240.")
+ERR_HEART_RATE = _("Enter a heart rate from 40 to 220 beats a minute.")
+ERR_SETS = _("Enter a number of sets from 0 to 20.")
+ERR_VAS_RANGE = _("Choose a number from 0 (no pain) to 100.")
+
 RPE_CHOICES = [("", "—")] + [
     (str(n), f"{n} · {BORG_LABELS[n]}" if n in BORG_LABELS else str(n)) for n in range(6, 21)
 ]
@@ -163,7 +169,13 @@ class SessionLogForm(forms.Form):
         required=False,
     )
     performed_on = forms.DateField(label=_("Date"), widget=DateInput())
-    minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=240, required=False)
+    minutes = forms.IntegerField(
+        label=_("Minutes"),
+        min_value=0,
+        max_value=240,
+        required=False,
+        error_messages={"min_value": ERR_MINUTES, "max_value": ERR_MINUTES},
+    )
     rpe = forms.TypedChoiceField(
         label=_("Effort (Borg scale 6-20)"),
         choices=RPE_CHOICES,
@@ -173,7 +185,11 @@ class SessionLogForm(forms.Form):
         help_text=_("12-14, somewhat hard, is the target: you can still talk."),
     )
     avg_heart_rate = forms.IntegerField(
-        label=_("Average heart rate (optional)"), min_value=40, max_value=220, required=False
+        label=_("Average heart rate (optional)"),
+        min_value=40,
+        max_value=220,
+        required=False,
+        error_messages={"min_value": ERR_HEART_RATE, "max_value": ERR_HEART_RATE},
     )
     warning_signs = forms.MultipleChoiceField(
         label=_("Did you notice any of these during or after the session?"),
@@ -200,7 +216,11 @@ class SessionLogForm(forms.Form):
                 label=rx.exercise.name, required=False
             )
             self.fields[f"rx_{rx.pk}_sets"] = forms.IntegerField(
-                label=_("Sets done"), min_value=0, max_value=20, required=False
+                label=_("Sets done"),
+                min_value=0,
+                max_value=20,
+                required=False,
+                error_messages={"min_value": ERR_SETS, "max_value": ERR_SETS},
             )
             self.fields[f"rx_{rx.pk}_load"] = forms.CharField(
                 label=_("Load used"), max_length=80, required=False, validators=[single_line]
@@ -288,6 +308,7 @@ class AssessmentForm(forms.Form):
         max_value=100,
         required=False,
         help_text=_("0 = no pain, 100 = worst pain imaginable"),
+        error_messages={"min_value": ERR_VAS_RANGE, "max_value": ERR_VAS_RANGE},
     )
     vas_low_back_mm_none = forms.BooleanField(label=_("No low back pain"), required=False)
     vas_sciatic_mm = forms.IntegerField(
@@ -296,6 +317,7 @@ class AssessmentForm(forms.Form):
         max_value=100,
         required=False,
         help_text=_("0 = no pain, 100 = worst pain imaginable"),
+        error_messages={"min_value": ERR_VAS_RANGE, "max_value": ERR_VAS_RANGE},
     )
     vas_sciatic_mm_none = forms.BooleanField(label=_("No sciatic pain"), required=False)
     pain_locations = forms.MultipleChoiceField(
@@ -373,6 +395,26 @@ class AssessmentForm(forms.Form):
             value = self.cleaned_data.get(f"odi_{number}")
             answers.append(None if value in NO_ANSWER else int(value))
         return answers
+
+    @staticmethod
+    def initial_from(assessment) -> dict:
+        """A saved check-in as the form's answers, to correct it (a 0 shows as "no pain"; an
+        ODI section stored without a score shows unanswered, which stores the same)."""
+        symptoms = set(assessment.symptoms)
+        initial = {
+            "pain_locations": list(assessment.pain_locations),
+            "symptoms": [k for k in FEEL_KEYS if k in symptoms],
+            "red_flags": [k for k in RED_FLAG_KEYS if k in symptoms],
+        }
+        if "calf" in assessment.pain_locations:
+            initial["calf_swelling"] = "yes" if CALF_FOLLOW_UP_KEY in symptoms else "no"
+        for name in AssessmentForm.VAS:
+            value = getattr(assessment, name)
+            initial[name if value else f"{name}_none"] = value if value else True
+        for number, answer in enumerate(assessment.odi_answers, start=1):
+            if answer is not None:
+                initial[f"odi_{number}"] = str(answer)
+        return initial
 
     def symptom_keys(self) -> list[str]:
         """One list of scoring.SYMPTOMS keys: how it feels, the red flags, the calf answer."""
@@ -464,6 +506,8 @@ class CaseloadFilterForm(forms.Form):
 
 from .models import NotificationSettings  # noqa: E402
 
+ERR_LEAD_MINUTES = _("Enter a number of minutes from 5 to 1440 (24 hours).")
+
 
 class NotificationSettingsForm(forms.ModelForm):
     class Meta:
@@ -476,18 +520,55 @@ class NotificationSettingsForm(forms.ModelForm):
         ]  # fmt: skip
         # Urgent alerts about a client cannot be switched off (SAFETY.md section 1): there is
         # no "pt_alert" field here, only the channel.
-        labels = {"pt_alert_channel": _("Urgent alerts about my clients (always on)")}
+        # Every label is written here: a model field's name ("Session upcoming channel") is
+        # not words a person uses.
+        labels = {
+            "session_upcoming": _("Remind me of my sessions"),
+            "session_upcoming_channel": _("How to remind you"),
+            "session_mode": _("When to remind you"),
+            "session_lead_minutes": _("Minutes before the session"),
+            "digest_time": _("Time of the morning digest and of missed-session reminders"),
+            "session_missed": _("Tell me when I missed a session"),
+            "session_missed_channel": _("How to tell you"),
+            "assessment_due": _("Remind me when a pain check-in is due"),
+            "assessment_due_channel": _("How to remind you"),
+            "weekly_check_in": _("Also remind me of the optional weekly check-in"),
+            "pt_alert_channel": _("Urgent alerts about my clients (always on)"),
+            "pt_digest": _("Send me a weekly digest of my clients"),
+            "pt_digest_channel": _("How to send it"),
+            "quiet_start": _("Quiet hours from"),
+            "quiet_end": _("Quiet hours until"),
+        }
         help_texts = {
             "pt_alert_channel": _(
                 "Urgent alerts cannot be switched off. Choose how they reach you; they are "
                 "always in the app."
-            )
+            ),
+            "session_lead_minutes": _("From 5 minutes to 1440 (24 hours)."),
+        }
+        error_messages = {
+            "session_lead_minutes": {"min_value": ERR_LEAD_MINUTES, "max_value": ERR_LEAD_MINUTES}
         }
         widgets = {
+            "session_lead_minutes": forms.NumberInput(attrs={"min": 5, "max": 24 * 60}),
             "digest_time": TimeInput(),
             "quiet_start": TimeInput(),
             "quiet_end": TimeInput(),
         }
+
+    # The page shows the fields in these groups, each under its heading (only those it has).
+    SECTIONS = [
+        (
+            _("Session reminders"),
+            ["session_upcoming", "session_upcoming_channel", "session_mode",
+             "session_lead_minutes", "digest_time"],
+        ),
+        (_("Missed sessions"), ["session_missed", "session_missed_channel"]),
+        (_("Pain check-ins"), ["assessment_due", "assessment_due_channel", "weekly_check_in"]),
+        (_("Urgent alerts"), ["pt_alert_channel"]),
+        (_("Weekly digest"), ["pt_digest", "pt_digest_channel"]),
+        (_("Quiet hours"), ["quiet_start", "quiet_end"]),
+    ]  # fmt: skip
 
     def __init__(self, *args, is_pt=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -499,6 +580,14 @@ class NotificationSettingsForm(forms.ModelForm):
         pt_fields = ["pt_alert_channel", "pt_digest", "pt_digest_channel"]
         for name in pt_fields if not is_pt else client_fields:
             del self.fields[name]
+
+    def sections(self):
+        """(heading, bound fields) for each group the form has, in order."""
+        return [
+            (heading, [self[name] for name in names if name in self.fields])
+            for heading, names in self.SECTIONS
+            if any(name in self.fields for name in names)
+        ]
 
 
 # --- PT: safety review (SAFETY.md sections 1 and 4) ---------------------------------------

@@ -27,9 +27,9 @@ def test_sign_up_confirm_email_log_in_and_see_home(page, live_server, screenshot
     page.get_by_label("I am 16 or older.").check()
     page.get_by_label("Time zone").select_option("Europe/Madrid")
     screenshot("signup-phone")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
 
-    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirm your email address")).to_be_visible()
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
@@ -44,5 +44,5 @@ def test_sign_up_confirm_email_log_in_and_see_home(page, live_server, screenshot
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("nora@example.test")
     page.get_by_label("Password").fill("a-long-Passw0rd!")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Hello, Nora")).to_be_visible()

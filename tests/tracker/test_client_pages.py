@@ -60,6 +60,8 @@ def test_new_client_goes_from_due_date_to_screen_to_enrolment(client, version):
     assert "Monday and Tuesday are back to back" in page  # a warning, not a refusal
     enrolment = Enrolment.objects.get(client=user)
     assert enrolment.weekdays == [0, 1, 4] and enrolment.start_time == dt.time(7, 30)
+    first = enrolment.sessions.earliest("date").date  # her first session, not 17+0
+    assert f"The first is on {first:%A} {first.day} {first:%B}." in page
 
 
 def test_a_due_date_in_the_past_is_refused_next_to_the_field(client):
@@ -126,7 +128,10 @@ def test_home_before_week_17_says_when_the_program_starts(client, version):
     enrolled_client(today=today, week=12, client=user, version=version)
     client.force_login(user)
     page = client.get(reverse("home")).content.decode()
-    assert "Your program starts at week 17" in page and "in 35 days" in page
+    first = ScheduledSession.objects.filter(enrolment__client=user).earliest("date")
+    days = (first.date - today).days
+    assert "Your program starts in week 17: your first session is on" in page
+    assert f"{first.date:%A} {first.date.day} {first.date:%B}" in page and f"in {days} days" in page
 
 
 def test_pending_clearance_is_shown_on_home(client, version):

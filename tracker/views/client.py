@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,6 +31,7 @@ from tracker.models import Screening
 from tracker.safety import state_of
 from tracker.services.enrolment import ALREADY_ENROLLED
 from users.decorators import client_required
+from users.idempotency import once_per_form
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -118,6 +120,7 @@ def _screen(request, *, kind: str, questions):
 
 @client_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def screening(request):
     return _screen(
         request, kind=Screening.Kind.INITIAL, questions=selectors.active_screening_questions()
@@ -126,6 +129,7 @@ def screening(request):
 
 @client_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def rescreen(request):
     """The 26-week re-screen: only the questions marked for it."""
     questions = selectors.active_screening_questions().filter(rescreen=True)
@@ -161,6 +165,7 @@ def screening_result(request):
 
 @client_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def enrol(request):
     client = request.user
     if selectors.enrolment_of(client) is not None:
@@ -196,9 +201,13 @@ def enrol(request):
         else:
             _warn_back_to_back(request, data["weekdays"])
             count = enrolment.sessions.count()
-            messages.success(
-                request, _("You are enrolled: %(n)d sessions are in your calendar.") % {"n": count}
-            )
+            first = enrolment.sessions.order_by("date").first()
+            text = _("You are enrolled: %(n)d sessions are in your calendar.") % {"n": count}
+            if first is not None:  # her first real session, not the first day of week 17
+                text += " " + _("The first is on %(date)s.") % {
+                    "date": date_format(first.date, "l j F")
+                }
+            messages.success(request, text)
             return redirect("home")
     return render(request, "tracker/enrol_form.html", {"form": form, "screening": latest})
 
@@ -326,7 +335,7 @@ def session_reschedule(request, session_id):
             messages.success(
                 request,
                 _("Session moved to %(date)s.")
-                % {"date": form.cleaned_data["date"].strftime("%A %d %B")},
+                % {"date": date_format(form.cleaned_data["date"], "l j F")},
             )
     else:
         messages.error(request, _("Enter a valid date."))
@@ -386,6 +395,7 @@ def _enrolment_or_404(client):
 
 @client_required
 @require_POST
+@once_per_form
 def schedule_pause(request):
     client = request.user
     form = PauseForm(request.POST)
@@ -434,6 +444,7 @@ def _back(request, default: str):
 
 @client_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def pregnancy_end(request):
     """ "My baby was born" or "my pregnancy has ended", then an "are you sure?" step (the same
     answers posted again with `confirm`). The ended path is neutral and brief."""
@@ -442,6 +453,7 @@ def pregnancy_end(request):
 
 @client_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def birth(request):
     """The birth path of the end page (its old URL keeps working)."""
     return _pregnancy_end(request, outcome="birth")
@@ -508,6 +520,7 @@ def _pregnancy_end(request, *, outcome: str):
 
 @client_required
 @require_POST
+@once_per_form
 def safety_clearance(request):
     """Without a PT she records her own care provider's clearance (self-reported): for
     relative items and holds opened while she had no PT, never for an absolute item."""
@@ -543,6 +556,7 @@ def safety_clearance(request):
 
 @client_required
 @require_POST
+@once_per_form
 def safety_seen(request):
     """She tells her PT she has been seen by her care provider (an in-app message)."""
     client = request.user
