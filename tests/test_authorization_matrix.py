@@ -129,6 +129,7 @@ def session_id(cast):
 MATRIX: dict[str, Row] = {
     # --- project ---
     "healthz": everyone(200),
+    "favicon": everyone(REDIRECT),  # to the static icon
     "landing": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "home": logged_in(200),
     "profile": logged_in(200),
@@ -168,9 +169,26 @@ MATRIX: dict[str, Row] = {
         LOGIN, 200, 404, 404, 404, 404, kwargs={"log_id": lambda c: _log(c).pk}
     ),
     "tracker:stop": Row(LOGIN, 200, 404, 404, 404, 404, kwargs={"log_id": lambda c: _log(c).pk}),
+    # Her corrections: a POST without `confirm` answers the "are you sure?" page.
+    "tracker:log_withdraw": Row(
+        LOGIN, 200, 404, 404, 404, 404, kwargs={"log_id": lambda c: _log(c).pk}, method="post"
+    ),
     "tracker:assessment_new": Row(LOGIN, 200, 200, 404, 404, 404),
     "tracker:assessment": Row(
         LOGIN, 200, 404, 404, 404, 404, kwargs={"assessment_id": lambda c: _assessment(c).pk}
+    ),
+    "tracker:assessment_edit": Row(
+        LOGIN, 200, 404, 404, 404, 404, kwargs={"assessment_id": lambda c: _assessment(c).pk}
+    ),
+    "tracker:assessment_withdraw": Row(
+        LOGIN,
+        200,
+        404,
+        404,
+        404,
+        404,
+        kwargs={"assessment_id": lambda c: _assessment(c).pk},
+        method="post",
     ),
     "tracker:progress": Row(LOGIN, 200, 200, 404, 404, 404),
     "tracker:export_json": Row(LOGIN, 200, 200, 404, 404, 404),

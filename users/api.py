@@ -1,6 +1,6 @@
 """API sign-in for apps: a token per device (django-rest-knox), issued through allauth's own
 adapter so the web's rules hold here too: the same failed-log-in limits (per address and per
-account), mandatory e-mail verification, the PTs' and admins' required two-factor sign-in, and a
+account), mandatory email verification, the PTs' and admins' required two-factor sign-in, and a
 TOTP or recovery code for accounts that use two-factor sign-in."""
 
 from allauth.account.adapter import get_adapter
@@ -19,9 +19,10 @@ from config.validators import single_line
 
 from .models import ApiToken
 from .selectors import api_refusal
+from .serializers import StrictFields
 from .services import api_token_create, api_token_revoke
 
-ERR_BAD_CREDENTIALS = "Unable to log in with this e-mail and password."
+ERR_BAD_CREDENTIALS = "Unable to log in with this email and password."
 ERR_TOO_MANY = "Too many failed log-in attempts. Try again later."
 ERR_CODE_REQUIRED = (
     "This account uses two-factor sign-in: send the 6-digit code from your authenticator app "
@@ -31,7 +32,7 @@ ERR_BAD_CODE = "That code is not right. Use the current code from your app, or a
 ERR_NOT_A_TOKEN = "Signed in without a token: there is no token to revoke."  # noqa: S105
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictFields, serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(
         style={"input_type": "password"}, trim_whitespace=False, max_length=128
@@ -100,7 +101,7 @@ class TokenView(APIView):
         responses={
             200: TokenResponse,
             400: OpenApiResponse(
-                description="Field errors, or a wrong e-mail or password (code bad_credentials)"
+                description="Field errors, or a wrong email or password (code bad_credentials)"
             ),
             403: OpenApiResponse(
                 Refusal,
@@ -112,8 +113,8 @@ class TokenView(APIView):
         },
         summary="Get a token for this device",
         description=(
-            "The web's sign-in rules apply: 5 failed attempts per e-mail address in 5 minutes "
-            "and 10 per network address a minute, shared with the web log-in; e-mail confirmed; "
+            "The web's sign-in rules apply: 5 failed attempts per email address in 5 minutes "
+            "and 10 per network address a minute, shared with the web log-in; email confirmed; "
             "two-factor code (`code`) for accounts that use it. Tokens expire 30 days after "
             "their last use."
         ),

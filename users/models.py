@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -27,7 +28,7 @@ class UserManager(BaseUserManager):
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
-            raise ValueError("An e-mail address is required.")
+            raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
@@ -53,7 +54,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         CLIENT = "client", _("Client")
         PT = "pt", _("Physical therapist")
 
-    email = models.EmailField(_("e-mail address"), unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(
         _("full name"), max_length=150, blank=True, validators=[single_line]
     )
@@ -228,3 +229,28 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"Consent of {self.user_id} to the notice of {self.notice_version}"
+
+
+class RequestKey(models.Model):
+    """One write request that carried a key (an API `Idempotency-Key` header or a web form's
+    one-time token), saved in the same transaction as what the request created. A retry with
+    the same key (a double click, the back button, a phone replaying days later) gets the
+    first answer back instead of writing again (users/idempotency.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    route = models.CharField(max_length=200)  # the path the request was sent to
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # sha256 of the request's content
+    status = models.PositiveSmallIntegerField(default=0)
+    body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)  # API answer
+    location = models.CharField(max_length=500, blank=True)  # web answer: where it went next
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "route", "key"], name="one_write_per_key")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="request_key_age")]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.status}"

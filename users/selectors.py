@@ -37,7 +37,7 @@ def client_for_pt(*, pt: User, client_id: int) -> User:
 ERR_INACTIVE = "This account is not active."
 ERR_PENDING_PT = "Your account is waiting for an administrator's approval."
 ERR_UNVERIFIED = (
-    "Confirm your e-mail address first: open the link we sent you, or ask for a new one by "
+    "Confirm your email address first: open the link we sent you, or ask for a new one by "
     "logging in on the web."
 )
 ERR_STAFF_MFA = (

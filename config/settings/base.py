@@ -115,6 +115,12 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "users.forms.SignupExtraForm"
+# allauth's forms with sentence-case labels (the others already are).
+ACCOUNT_FORMS = {
+    "login": "users.account_forms.LoginForm",
+    "change_password": "users.account_forms.ChangePasswordForm",
+    "reset_password_from_key": "users.account_forms.ResetPasswordKeyForm",
+}
 ACCOUNT_ADAPTER = "users.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {
@@ -239,6 +245,8 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-reminders": {"task": "tracker.dispatch_reminders", "schedule": 300.0},
     # Accounts whose deletion was asked 7 or more days ago (tracker.services.accounts_purge).
     "purge-deleted-accounts": {"task": "tracker.purge_deleted_accounts", "schedule": 86400.0},
+    # Idempotency keys older than 90 days (users.idempotency.request_keys_prune).
+    "prune-request-keys": {"task": "users.prune_request_keys", "schedule": 86400.0},
 }
 
 if REDIS_URL:
@@ -313,5 +321,8 @@ PRENAFIT_DEMO_PASSWORD = "prenafit-demo"
 # The privacy notice in force (templates/users/privacy.html). Change it with the notice: every
 # user is asked to agree again at her next page (users.middleware.RequireConsentMiddleware).
 PRENAFIT_PRIVACY_NOTICE_VERSION = "2026-12-01"
-# Absolute links in e-mails (reminders, unsubscribe) start with this.
-PRENAFIT_BASE_URL = env("PRENAFIT_BASE_URL", default="http://127.0.0.1:8000")
+# Every absolute link in every e-mail starts with this (reminders, invitations, allauth's):
+# the worker has no request to ask. `make run` sets it from WEB_PORT, and so does this default.
+PRENAFIT_BASE_URL = env(
+    "PRENAFIT_BASE_URL", default=f"http://127.0.0.1:{env('WEB_PORT', default='8000')}"
+)

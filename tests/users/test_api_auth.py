@@ -35,7 +35,12 @@ def api():
 
 
 def sign_in(api, user, password=PASSWORD, **extra):
-    return api.post(TOKEN_URL, {"email": user.email, "password": password, **extra}, format="json")
+    """Sign in; keyword arguments named HTTP_* are request headers, the others body fields."""
+    headers = {k: v for k, v in extra.items() if k.startswith("HTTP_")}
+    body = {k: v for k, v in extra.items() if not k.startswith("HTTP_")}
+    return api.post(
+        TOKEN_URL, {"email": user.email, "password": password, **body}, format="json", **headers
+    )
 
 
 def token_of(api, user, **extra) -> str:

@@ -19,6 +19,8 @@ from rest_framework.views import APIView
 
 from config.validators import single_line
 from programs.selectors import current_version_by_slug
+from users.idempotency import idempotent
+from users.services import user_time_zone_set
 
 from .. import selectors, services
 from ..caseload import caseload, rows
@@ -86,8 +88,7 @@ class MeView(ClientAPIView):
         values = data.validated_data
         user = request.user
         if "time_zone" in values:
-            user.time_zone = values["time_zone"]
-            user.save(update_fields=["time_zone"])
+            user_time_zone_set(user=user, time_zone=values["time_zone"])
         dates = {k: values[k] for k in ("due_date", "lmp_date") if k in values}
         if dates:
             profile = selectors.pregnancy_of(user)
@@ -143,6 +144,7 @@ class ScreeningView(ClientAPIView):
         responses={201: s.ScreeningResultSerializer, 400: None},
         summary="Answer the safety screen (every key, true or false)",
     )
+    @idempotent
     def post(self, request):
         data = s.ScreeningAnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -196,6 +198,7 @@ class EnrolmentView(ClientAPIView):
         },
         summary="Enrol: three weekdays, a start time and your time zone",
     )
+    @idempotent
     def post(self, request):
         data = s.EnrolmentRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -262,6 +265,7 @@ class SessionReschedule(ClientAPIView):
         responses={200: s.SessionSerializer, 400: None},
         summary="Move a session",
     )
+    @idempotent
     def post(self, request, session_id):
         session = selectors.session_for_client(client=request.user, session_id=session_id)
         data = s.RescheduleSerializer(data=request.data)
@@ -306,6 +310,7 @@ class SessionLogCreate(ClientAPIView):
         summary="Log a scheduled session (a warning sign gives stop: true and `safety`: the hold "
         "and who was told)",
     )
+    @idempotent
     def post(self, request, session_id):
         session = selectors.session_for_client(client=request.user, session_id=session_id)
         return self._record(request, session)
@@ -331,6 +336,7 @@ class ExtraLogCreate(SessionLogCreate):
         responses={201: s.LogResultSerializer, 400: None},
         summary="Log an extra session that was not scheduled",
     )
+    @idempotent
     def post(self, request):
         return self._record(request, None)
 
@@ -348,6 +354,7 @@ class AssessmentListCreate(ClientAPIView):
         summary="Record a pain and disability check-in (a red flag gives `safety`: the hold and "
         "who was told)",
     )
+    @idempotent
     def post(self, request):
         data = s.AssessmentRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -409,6 +416,7 @@ class NotificationRead(APIView):
     @extend_schema(
         request=None, responses=s.NotificationSerializer, summary="Mark a notification read"
     )
+    @idempotent
     def post(self, request, notification_id):
         notice = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
         if notice.read_at is None:
@@ -522,7 +530,8 @@ class ClientAlerts(PTAPIView):
 class ClientLogs(PTAPIView):
     @extend_schema(
         responses={200: s.LogSerializer(many=True), 404: NOT_YOUR_CLIENT},
-        summary="A linked client's session logs, newest first (an alert's `log_id` is here)",
+        summary="A linked client's session logs, newest first (an alert's `log_id` is here; a "
+        "log she withdrew stays, with `withdrawn_at`)",
     )
     def get(self, request, client_id):
         client = self.client()
@@ -535,6 +544,7 @@ class ClientAlertAcknowledge(PTAPIView):
     @extend_schema(
         request=None, responses={200: s.AlertSerializer, 400: None}, summary="Acknowledge an alert"
     )
+    @idempotent
     def post(self, request, client_id, alert_id):
         client = self.client()
         alert = get_object_or_404(Alert, pk=alert_id, client=client)
@@ -561,6 +571,7 @@ class ClientNotes(PTAPIView):
     @extend_schema(
         request=s.NoteSerializer, responses={201: s.NoteSerializer, 400: None}, summary="Add a note"
     )
+    @idempotent
     def post(self, request, client_id):
         client = self.client()
         data = s.NoteSerializer(data=request.data)
@@ -644,6 +655,7 @@ class MeClearanceView(ClientAPIView):
         summary="Record your own care provider's clearance (self-reported; only without a PT, "
         "never for an absolute answer)",
     )
+    @idempotent
     def post(self, request):
         data = s.ClearanceRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -666,6 +678,7 @@ class MeSeenView(ClientAPIView):
         responses={201: s.SeenResultSerializer, 400: REFUSED_400, 404: NOT_FOUND},
         summary="Tell your PT you have been seen by your care provider",
     )
+    @idempotent
     def post(self, request):
         data = s.SeenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -691,6 +704,7 @@ class MePauseView(ClientAPIView):
         responses={200: s.SafetyStateSerializer, 400: REFUSED_400, 404: NOT_FOUND},
         summary="Pause your program (holiday, illness): later sessions and reminders stop",
     )
+    @idempotent
     def post(self, request):
         data = s.PauseRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -715,6 +729,7 @@ class MeResumeView(ClientAPIView):
         },
         summary="Resume your paused program (403 when the pause or a hold is not yours to lift)",
     )
+    @idempotent
     def post(self, request):
         # The service refuses (403) a pause or a hold that is not hers to lift.
         call_service(
@@ -733,6 +748,7 @@ class MePregnancyEndView(ClientAPIView):
         summary="“My baby was born” or “my pregnancy has ended” (confirm: true): every later "
         "session and reminder stops",
     )
+    @idempotent
     def post(self, request):
         data = s.PregnancyEndRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -769,6 +785,7 @@ class ClientClearanceView(PTAPIView):
         },
         summary="Record her care provider's clearance: closes her screen answers and holds",
     )
+    @idempotent
     def post(self, request, client_id):
         client = self.client()
         data = s.ClearanceRequestSerializer(data=request.data)
@@ -798,6 +815,7 @@ class ClientScreeningReviewView(PTAPIView):
         summary="Review a screen answer with a note: closes an open relative answer, or clears "
         "an answer's review flag",
     )
+    @idempotent
     def post(self, request, client_id):
         client = self.client()
         data = s.ReviewRequestSerializer(data=request.data)
@@ -825,6 +843,7 @@ class ClientPauseView(PTAPIView):
         responses={200: s.SafetyStateSerializer, 400: REFUSED_400, 404: NOT_YOUR_CLIENT},
         summary="Pause her program: only you (or an admin) can then resume it",
     )
+    @idempotent
     def post(self, request, client_id):
         client = self.client()
         data = s.PauseRequestSerializer(data=request.data)
@@ -845,6 +864,7 @@ class ClientResumeView(PTAPIView):
         responses={200: s.SafetyStateSerializer, 400: REFUSED_400, 404: NOT_YOUR_CLIENT},
         summary="Resume her paused program (a hold needs a clearance instead)",
     )
+    @idempotent
     def post(self, request, client_id):
         client = self.client()
         call_service(
@@ -859,6 +879,7 @@ class ClientPregnancyReopenView(PTAPIView):
         responses={200: s.SafetyStateSerializer, 400: REFUSED_400, 404: NOT_YOUR_CLIENT},
         summary="Undo “my pregnancy has ended” recorded by mistake: her program goes on",
     )
+    @idempotent
     def post(self, request, client_id):
         client = self.client()
         call_service(
