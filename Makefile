@@ -31,8 +31,11 @@ run: $(VENV)/.runtime
 	PRENAFIT_BASE_URL="$${PRENAFIT_BASE_URL:-http://127.0.0.1:$${WEB_PORT:-8000}}" $(VENV)/bin/honcho start
 
 # PYTEST_ARGS passes options through, e.g. make test PYTEST_ARGS="-m 'not browser' --clock=random"
+# TEST_WORKERS: test processes side by side (pytest-xdist; each has its own test database and
+# Redis databases). 0 runs everything in this process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -69,8 +69,13 @@ def require_service(available: bool, reason: str) -> None:
 
 
 def redis_url_for_tests(db: int) -> str:
+    """A Redis database for the tests (14 and 15). With pytest-xdist, each test process gets
+    its own pair below them (gw0: 14 and 15, gw1: 12 and 13, ...), so workers never share a
+    broker."""
     base = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
-    return f"{base.rstrip('/')}/{db}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    offset = 2 * int(worker.removeprefix("gw") or 0)
+    return f"{base.rstrip('/')}/{db - offset}"
 
 
 def redis_answers(url: str) -> bool:
