@@ -10,6 +10,8 @@ from tracker.urls import root_urlpatterns
 from . import views
 
 # The admin logs in through allauth, so throttling and two-factor sign-in apply there too.
+handler404 = views.page_not_found
+
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Prenafit administration"
 admin.site.site_title = "Prenafit admin"

@@ -4,9 +4,11 @@ import logging
 
 from django.db import connection
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.api_contract import not_found_json
 from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -44,3 +46,11 @@ def healthz(request):
         "down": down,
     }
     return JsonResponse(body, status=200 if not down else 503)
+
+
+def page_not_found(request, exception):
+    """The site's 404 page; under /api/ the API's JSON error instead (an id that is not a
+    number matches no operation)."""
+    if request.path.startswith("/api/"):
+        return not_found_json(request)
+    return defaults.page_not_found(request, exception)

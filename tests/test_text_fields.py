@@ -152,12 +152,14 @@ def test_every_form_text_field_refuses_control_characters():
 # Fields meant for notes: line breaks are kept.
 MULTI_LINE_API = {
     "LogRequestSerializer.notes",
+    "SessionLogRequestSerializer.notes",  # its subclasses: a scheduled log, a correction
+    "LogCorrectionSerializer.notes",
     "ClearanceRequestSerializer.note",
     "ReviewRequestSerializer.note",
     "NoteSerializer.text",
 }
 # Passwords may hold any character: they are only hashed, never shown nor put in a header.
-EXEMPT_API = {"TokenRequestSerializer.password"}
+EXEMPT_API = {"TokenRequestSerializer.password", "DeleteAccountSerializer.password"}
 
 
 def _request_serializer_classes(monkeypatch):
@@ -352,7 +354,7 @@ def test_a_nul_in_the_api_caseload_search_is_a_400_with_the_message():
     api.force_authenticate(pt)
     response = api.get("/api/v1/clients/", {"q": "Xe\x00na"})
     assert response.status_code == 400
-    assert response.json()["q"] == [str(ERR_SINGLE_LINE)]
+    assert response.json()["fields"]["q"] == [str(ERR_SINGLE_LINE)]
     found = api.get("/api/v1/clients/", {"q": "Xena"})
     assert found.status_code == 200 and found.json()["count"] == 1
 
@@ -377,6 +379,6 @@ def test_an_api_note_keeps_its_line_breaks_and_refuses_nul():
     api.force_authenticate(pt)
     url = f"/api/v1/clients/{user.pk}/notes/"
     refused = api.post(url, {"text": "bad\x00note"}, format="json")
-    assert refused.status_code == 400 and str(ERR_CONTROL) in refused.json()["text"]
+    assert refused.status_code == 400 and str(ERR_CONTROL) in refused.json()["fields"]["text"]
     saved = api.post(url, {"text": NOTE}, format="json")
     assert saved.status_code == 201 and saved.json()["text"] == NOTE.strip()

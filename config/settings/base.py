@@ -271,10 +271,11 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "users.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "users.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_contract.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api_contract.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -298,6 +299,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several components have a `kind`: each enum keeps a readable name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "ExerciseKindEnum": "programs.models.Exercise.Kind",
+        "BlockKindEnum": "programs.models.Block.Kind",
+        "QuestionKindEnum": "tracker.models.ScreeningQuestion.Kind",
+        "SafetyItemKindEnum": "tracker.models.SafetyItem.Kind",
+        "NotificationKindEnum": "tracker.models.Notification.Kind",
+        "AssessmentKindEnum": "tracker.models.Assessment.Kind",
+        "AlertKindEnum": "tracker.models.Alert.Kind",
+    },
 }
 
 # API tokens (django-rest-knox): expire 30 days after their last use (the expiry moves on use,

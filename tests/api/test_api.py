@@ -115,7 +115,7 @@ def test_refusals_carry_the_web_messages_next_to_the_fields(api):
         {"status": "completed", "performed_on": "2099-01-01", "minutes": 60, "rpe": 13},
         format="json",
     )
-    assert future.status_code == 400 and future.json()["performed_on"] == [
+    assert future.status_code == 400 and future.json()["fields"]["performed_on"] == [
         "The date cannot be in the future."
     ]
     out_of_range = api.post(
@@ -123,12 +123,16 @@ def test_refusals_carry_the_web_messages_next_to_the_fields(api):
         {"status": "completed", "performed_on": today.isoformat(), "minutes": 60, "rpe": 30},
         format="json",
     )
-    assert out_of_range.status_code == 400 and "rpe" in out_of_range.json()
+    assert out_of_range.status_code == 400 and "rpe" in out_of_range.json()["fields"]
     past = api.post(
         f"/api/v1/me/sessions/{session.pk}/reschedule/", {"date": "2020-01-01"}, format="json"
     )
-    assert past.json() == {"date": ["You cannot move a session into the past."]}
-    assert api.patch("/api/v1/me/", {"due_date": "2020-01-01"}, format="json").json()[
+    assert past.json() == {
+        "detail": "You cannot move a session into the past.",
+        "code": "invalid",
+        "fields": {"date": ["You cannot move a session into the past."]},
+    }
+    assert api.patch("/api/v1/me/", {"due_date": "2020-01-01"}, format="json").json()["fields"][
         "due_date"
     ] == ["Your due date is in the past. Enter the estimated due date of this pregnancy."]
     assert not SessionLog.objects.exists()
@@ -281,6 +285,8 @@ def test_enrolment_needs_the_screen_first(api):
         format="json",
     )
     assert response.status_code == 400 and response.json() == {
-        "non_field_errors": ["Complete the safety screen first."]
+        "detail": "Complete the safety screen first.",
+        "code": "invalid",
+        "fields": {},
     }
     assert not Enrolment.objects.exists()

@@ -587,7 +587,7 @@ def test_the_api_refuses_exercises_on_an_extra_session_instead_of_dropping_them(
     refused = api.post("/api/v1/me/logs/", {**body, "exercises": lines}, format="json")
 
     assert refused.status_code == 400
-    assert refused.json()["exercises"] == [str(ERR_EXTRA_EXERCISES)]
+    assert refused.json()["fields"]["exercises"] == [str(ERR_EXTRA_EXERCISES)]
     assert not SessionLog.objects.exists()
     saved = api.post("/api/v1/me/logs/", {**body, "notes": "Squats, 2 sets"}, format="json")
     assert saved.status_code == 201

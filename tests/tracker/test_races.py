@@ -134,7 +134,11 @@ def test_two_enrolments_at_once_in_the_api_make_one_and_a_409(screened, monkeypa
 
     assert sorted(r.status_code for r in responses) == [201, 409]
     loser = next(r for r in responses if r.status_code == 409)
-    assert loser.json() == {"detail": services.ERR_ALREADY_ENROLLED}
+    assert loser.json() == {
+        "detail": services.ERR_ALREADY_ENROLLED,
+        "code": "already_enrolled",
+        "fields": {},
+    }
     assert Enrolment.objects.filter(client=client).count() == 1
 
 

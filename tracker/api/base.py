@@ -5,19 +5,13 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.views import APIView
 
+from config.api_contract import validation_error
 from users.selectors import client_for_pt
 
 
 def api_errors(exc: DjangoValidationError) -> ApiValidationError:
     """A service's refusal as a 400 with the same messages, next to the same fields."""
-    if hasattr(exc, "error_dict"):
-        return ApiValidationError(
-            {
-                field: [m for e in errors for m in e.messages]
-                for field, errors in exc.error_dict.items()
-            }
-        )
-    return ApiValidationError({"non_field_errors": exc.messages})
+    return validation_error(exc)
 
 
 def call_service(service, **kwargs):
@@ -34,6 +28,8 @@ def call_service(service, **kwargs):
 class ClientAPIView(APIView):
     """The logged-in client's own data. Any other role gets 404, like the web pages."""
 
+    other_roles_get_404 = True  # documented in the schema (config.api_contract)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not request.user.is_client:
@@ -42,6 +38,8 @@ class ClientAPIView(APIView):
 
 class PTAPIView(APIView):
     """A PT's linked clients; anyone else's id answers 404."""
+
+    other_roles_get_404 = True
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

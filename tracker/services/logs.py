@@ -246,7 +246,7 @@ def session_log_record(
         ):
             raise ValidationError(ERR_CANCELLED)
         if SessionLog.objects.filter(session=session).exists():
-            raise ValidationError(ERR_ALREADY_LOGGED)
+            raise ValidationError(ERR_ALREADY_LOGGED, code="already_logged")
     _check(data, enrolment=enrolment, today=today, session=session)
     log = SessionLog(client=client, session=session)
     _apply(log, data)
@@ -256,7 +256,7 @@ def session_log_record(
         with transaction.atomic():
             log.save()
     except IntegrityError as exc:  # two submissions racing for one session
-        raise ValidationError(ERR_ALREADY_LOGGED) from exc
+        raise ValidationError(ERR_ALREADY_LOGGED, code="already_logged") from exc
     _save_exercises(log, session, data.exercises)
     log.hold = _hold_for_new_signs(log, set(), by=client)
     return log
