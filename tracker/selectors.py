@@ -127,6 +127,51 @@ def swap_alternatives(client, original, today: date) -> list:
     )
 
 
+def exercises_in_plan(enrolment) -> QuerySet:
+    """The exercises prescribed in her program version, by name (none without an enrolment):
+    what her PT may swap out."""
+    from programs.models import Exercise
+
+    if enrolment is None:
+        return Exercise.objects.none()
+    return (
+        Exercise.objects.filter(
+            prescriptions__block__template__phase__version=enrolment.program_version
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def swap_options(client, today: date) -> list[tuple[object, list]]:
+    """Each exercise in her plan with what her PT may swap in for it from tomorrow:
+    `swap_alternatives` for every one, her enrolment and week looked up once (two queries an
+    exercise, plus three)."""
+    from programs.selectors import exercise_alternatives
+
+    enrolment = enrolment_of(client)
+    if enrolment is None:
+        return []
+    week = gestational_week_on(client, today + timedelta(days=1))
+    return [
+        (
+            exercise,
+            exercise_alternatives(exercise=exercise, version=enrolment.program_version, week=week),
+        )
+        for exercise in exercises_in_plan(enrolment)
+    ]
+
+
+def swaps_of(client) -> QuerySet:
+    """Every swap her PTs made, newest first (an ended one was replaced by a later swap of the
+    same exercise)."""
+    from .models import ExerciseSwap
+
+    return ExerciseSwap.objects.filter(client=client).select_related(
+        "original", "replacement", "created_by"
+    )
+
+
 def swaps_on(client, day: date) -> dict[int, object]:
     """original exercise id -> replacement exercise, for the PT's swaps in force on `day`."""
     from .models import ExerciseSwap
@@ -386,6 +431,17 @@ def calendar_weeks(client, today: date, safety=None) -> list[dict]:
 
 
 # --- logs, assessments and progress -------------------------------------------------------
+
+
+def logs_of(client):
+    """Her logs, newest first, withdrawn ones too (her history page and GET /api/v1/me/logs/),
+    with their sessions, checklists and earlier versions: four queries, whatever their number."""
+    return (
+        SessionLog.objects.filter(client=client)
+        .select_related("session__template")
+        .prefetch_related("revisions", "exercises")
+        .order_by("-performed_on", "-pk")
+    )
 
 
 def log_for_client(*, client, log_id) -> SessionLog:

@@ -8,19 +8,23 @@ from allauth.mfa.base.forms import AuthenticateForm
 from allauth.mfa.utils import is_mfa_enabled
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox.settings import knox_settings
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_contract import error_response
 from config.validators import single_line
 
-from .models import ApiToken
+from .idempotency import idempotent
+from .models import ApiToken, Invitation
 from .selectors import api_refusal
 from .serializers import StrictFields
-from .services import api_token_create, api_token_revoke
+from .services import api_token_create, api_token_revoke, invitation_create
 
 ERR_BAD_CREDENTIALS = "Unable to log in with this email and password."
 ERR_TOO_MANY = "Too many failed log-in attempts. Try again later."
@@ -75,13 +79,10 @@ TokenResponse = inline_serializer(
         "expiry": serializers.DateTimeField(),
     },
 )
-Refusal = inline_serializer(
-    "Refusal", {"detail": serializers.CharField(), "code": serializers.CharField()}
-)
 
 
 def _refuse(detail: str, code: str, status_code: int) -> Response:
-    return Response({"detail": detail, "code": code}, status=status_code)
+    return error_response(detail, code, status_code)
 
 
 class TokenView(APIView):
@@ -104,8 +105,8 @@ class TokenView(APIView):
                 description="Field errors, or a wrong email or password (code bad_credentials)"
             ),
             403: OpenApiResponse(
-                Refusal,
-                description="code_required, bad_code, unverified, staff_mfa or pending",
+                description="`code`: code_required, bad_code or refused (email not confirmed, "
+                "two-factor sign-in to set up, PT not approved yet)"
             ),
             429: OpenApiResponse(
                 description="Too many attempts (allauth's limits or the throttle)"
@@ -171,3 +172,71 @@ class TokenDetail(APIView):
         if not api_token_revoke(user=request.user, token_id=token_id):
             get_object_or_404(ApiToken.objects.none())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- a PT's invitations (the web's /pt/invite/) ---------------------------------------------
+
+
+class InvitationRequestSerializer(StrictFields, serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="The client's email address.")
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    created = serializers.DateTimeField(source="created_at")
+    expires = serializers.DateTimeField(source="expires_at", help_text="The link works until.")
+    accepted = serializers.DateTimeField(source="accepted_at", allow_null=True)
+    status = serializers.SerializerMethodField(
+        help_text="`accepted`, `expired` or `open` (as the web page shows it)."
+    )
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "created", "expires", "accepted", "status"]
+
+    def get_status(self, invitation) -> str:
+        if invitation.accepted_at is not None:
+            return "accepted"
+        if invitation.expires_at < self.context.get("now", timezone.now()):
+            return "expired"
+        return "open"
+
+
+class InvitationList(generics.ListAPIView):
+    """An approved PT's invitations, newest first; anyone else gets 404, like the web page.
+    The link's token is only in the email: it is never shown again."""
+
+    serializer_class = InvitationSerializer
+    other_roles_get_404 = True  # documented in the schema (config.api_contract)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not request.user.is_active_pt:
+            raise NotFound("Physical therapists only.")
+
+    def get_queryset(self):
+        return self.request.user.invitations.all()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(summary="Your invitations, newest first, 50 a page")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=InvitationRequestSerializer,
+        responses={201: InvitationSerializer},
+        summary="Invite a client: she gets an email with a link that works once, for 14 days",
+        description="The email is sent as from the web page. If it cannot be sent, no "
+        "invitation is made (400, `detail` says so): try again later.",
+    )
+    @idempotent
+    def post(self, request):
+        data = InvitationRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # The link starts with PRENAFIT_BASE_URL, like every link in every email.
+        invitation, _token = invitation_create(pt=request.user, email=data.validated_data["email"])
+        return Response(
+            InvitationSerializer(invitation, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
@@ -88,28 +89,37 @@ def run_once(
     written (the key then stays free). A key already used returns a `Replay` without running.
     Two requests racing with one key: the second waits on the unique key, then replays."""
     route = route[:200]
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = RequestKey.objects.create(
-                    user=user, route=route, key=key, fingerprint=fingerprint
+    outermost = not transaction.get_connection().in_atomic_block
+    kept = None
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = RequestKey.objects.create(
+                        user=user, route=route, key=key, fingerprint=fingerprint
+                    )
+            except IntegrityError:
+                record = RequestKey.objects.get(user=user, route=route, key=key)
+                return Replay(
+                    status=record.status,
+                    body=record.body,
+                    location=record.location,
+                    same_request=record.fingerprint == fingerprint,
                 )
-        except IntegrityError:
-            record = RequestKey.objects.get(user=user, route=route, key=key)
-            return Replay(
-                status=record.status,
-                body=record.body,
-                location=record.location,
-                same_request=record.fingerprint == fingerprint,
-            )
-        result = run()
-        kept = keep(result)
-        if kept is None:
-            record.delete()
-        else:
-            record.status, record.body, record.location = kept
-            record.save(update_fields=["status", "body", "location"])
-        return result
+            result = run()
+            kept = keep(result)
+            if kept is None:
+                record.delete()
+            else:
+                record.status, record.body, record.location = kept
+                record.save(update_fields=["status", "body", "location"])
+    except Exception:
+        # What runs once the commit is done (an e-mail that must go out, or the write is taken
+        # back) refused: the key must not replay a success, so the retry runs afresh.
+        if outermost and kept is not None:
+            RequestKey.objects.filter(pk=record.pk).delete()
+        raise
+    return result
 
 
 def request_keys_prune(*, now: dt.datetime) -> int:
@@ -183,16 +193,22 @@ def once_per_form(view):
         key = request.POST.get(FORM_FIELD) if request.method == "POST" else None
         if not key or key_problem(key) or not request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        result = run_once(
-            user=request.user,
-            route=request.path,
-            key=key,
-            fingerprint=fingerprint(request.POST),
-            run=lambda: view(request, *args, **kwargs),
-            keep=lambda r: (
-                (r.status_code, None, r["Location"]) if r.status_code in _REDIRECTS else None
-            ),
-        )
+        try:
+            result = run_once(
+                user=request.user,
+                route=request.path,
+                key=key,
+                fingerprint=fingerprint(request.POST),
+                run=lambda: view(request, *args, **kwargs),
+                keep=lambda r: (
+                    (r.status_code, None, r["Location"]) if r.status_code in _REDIRECTS else None
+                ),
+            )
+        except DjangoValidationError as exc:
+            # Refused once committed (an invitation whose e-mail could not go out is taken
+            # back): the page says so, and the form can be sent again.
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(request.get_full_path())
         if isinstance(result, Replay):
             messages.info(request, ALREADY_SAVED)
             return HttpResponseRedirect(result.location)

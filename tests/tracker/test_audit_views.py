@@ -39,9 +39,16 @@ AUDITED = {
     "api_client_alerts": ("API: alerts", VIEW),
     "api_client_notes": ("API: notes", VIEW),
     "api_client_logs": ("API: logs", VIEW),
+    "api_client_swaps": ("API: swaps", VIEW),
+    "api_client_schedule": ("API: schedule", VIEW),
+    "api_client_csv": ("API: client CSV", EXPORT),
+    "api_cohort_csv": ("API: cohort CSV", EXPORT),
 }
 # PT pages that show no health data.
-NOT_HEALTH_DATA = {"invite": "her invitations: e-mail addresses she typed, no client's data"}
+NOT_HEALTH_DATA = {
+    "invite": "her invitations: e-mail addresses she typed, no client's data",
+    "api_invitations": "the same list as the invite page",
+}
 # Pages every role has: a PT's shows her notices about clients' alerts.
 SHARED = {"home", "tracker:notifications", "api_notifications"}
 

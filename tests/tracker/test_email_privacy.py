@@ -296,3 +296,24 @@ def test_the_pt_is_told_when_the_invitation_email_cannot_be_sent(client, monkeyp
     assert response.status_code == 200
     assert user_services.ERR_INVITE_NOT_SENT in response.content.decode()
     assert not Invitation.objects.exists() and not mail.outbox
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invitation_form_with_its_one_time_token_says_the_email_failed_and_can_be_resent(
+    client, monkeypatch
+):
+    """The form's one-time token (users.idempotency) must not keep a key for an invitation that
+    was taken back after the commit: the PT is told, and sending the form again works."""
+    pt = PTFactory()
+    client.force_login(pt)
+    form = {"email": "nora@example.test", "request_key": "invite-form-1"}
+    with monkeypatch.context() as patched:
+        patched.setattr(EmailMultiAlternatives, "send", refused)
+        response = client.post(reverse("invite"), form, follow=True)
+    assert response.status_code == 200
+    assert user_services.ERR_INVITE_NOT_SENT in response.content.decode()
+    assert not Invitation.objects.exists()
+
+    again = client.post(reverse("invite"), form, follow=True)
+    assert "Invitation sent to nora@example.test" in again.content.decode()
+    assert Invitation.objects.count() == 1 and len(mail.outbox) == 1
