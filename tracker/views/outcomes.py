@@ -270,16 +270,7 @@ def stop(request, log_id):
 @client_required
 @require_GET
 def log_history(request):
-    client = request.user
-    from tracker.models import SessionLog
-
-    logs = (
-        SessionLog.objects.filter(client=client)
-        .select_related("session__template")
-        .prefetch_related("revisions")
-        .order_by("-performed_on", "-pk")
-    )
-    return render(request, "tracker/log_history.html", {"logs": logs})
+    return render(request, "tracker/log_history.html", {"logs": selectors.logs_of(request.user)})
 
 
 @client_required
