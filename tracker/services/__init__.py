@@ -53,6 +53,14 @@ from .logs import (
     session_log_update,
     session_log_withdraw,
 )
+from .preferences import (
+    ERR_ALWAYS_ON,
+    ERR_NOT_YOUR_SETTING,
+    ERR_QUIET_HOURS_BOTH,
+    notification_settings_always_on,
+    notification_settings_fields,
+    notification_settings_update,
+)
 from .review import (
     ERR_NOT_AUTHOR,
     alert_acknowledge,

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -65,9 +66,14 @@ def notification_settings(request):
         request.POST or None, instance=current, is_pt=request.user.is_active_pt
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your reminder settings were saved."))
-        return redirect("tracker:notification_settings")
+        # The same service as the API's /me/preferences/ (its refusals next to the fields).
+        try:
+            services.notification_settings_update(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your reminder settings were saved."))
+            return redirect("tracker:notification_settings")
     return render(request, "tracker/notification_settings.html", {"form": form})
 
 
