@@ -273,6 +273,11 @@ MATRIX: dict[str, Row] = {
         for name in ("api_enrolment", "api_logs")
     },
     "api_session": Row(401, 200, 404, 404, 404, 404, kwargs={"session_id": session_id}),
+    # Her corrections (GET; PATCH and DELETE have the same doors: tests/api/test_corrections_api).
+    "api_log": Row(401, 200, 404, 404, 404, 404, kwargs={"log_id": lambda c: _log(c).pk}),
+    "api_assessment": Row(
+        401, 200, 404, 404, 404, 404, kwargs={"assessment_id": lambda c: _assessment(c).pk}
+    ),
     **{
         name: Row(401, 400, 404, 404, 404, 404, kwargs={"session_id": session_id}, method="post")
         for name in ("api_session_reschedule", "api_session_log")
@@ -334,11 +339,23 @@ MATRIX: dict[str, Row] = {
     "api_client_pause": Row(
         401, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}, method="post"
     ),
+    # --- JSON API, a PT's plan changes, exports and invitations (issue 16) ---
+    **{
+        name: Row(401, 404, 404, 200, 404, 404, kwargs={"client_id": client_id})
+        for name in ("api_client_swaps", "api_client_schedule", "api_client_csv")
+    },
+    "api_cohort_csv": Row(401, 404, 404, 200, 200, 404),
+    "api_invitations": Row(401, 404, 404, 200, 200, 404),
+    # Her own reminder settings: anyone signed in (client or PT), as the web's page.
+    "api_preferences": Row(401, 200, 200, 200, 200, 200),
+    # Deleting her own account: clients only, as the web's page.
+    "api_delete_account": Row(401, 200, 200, 404, 404, 404),
     "api_programs": everyone(200),
     "api_program": everyone(200, kwargs={"slug": "aparicio2023"}),
     "api_exercises": everyone(200),
     "api_schema": everyone(200),
     "api_docs": everyone(200),
+    "api_not_found": everyone(404),  # the end of /api/v1/: JSON, whoever asks
     # --- linking ---
     "invite": Row(LOGIN, 404, 404, 200, 200, 404),
     "invitation": everyone(200, kwargs={"token": lambda c: _invitation_token(c)}),

@@ -332,6 +332,10 @@ class Notification(models.Model):
     delivery = models.OneToOneField(
         "Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="notification"
     )
+    # The urgent alert this notice tells a PT about (its signs are in the API's payload).
+    alert = models.ForeignKey(
+        "Alert", on_delete=models.SET_NULL, null=True, blank=True, related_name="notices"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -129,7 +129,7 @@ def test_a_malformed_key_is_refused_with_a_message(her, key):
     response = post(api_for(her), "/api/v1/me/logs/", extra_log(her), key)
 
     assert response.status_code == 400
-    assert "Idempotency-Key" in response.json()
+    assert "Idempotency-Key" in response.json()["fields"]
     assert not SessionLog.objects.filter(client=her).exists()
 
 

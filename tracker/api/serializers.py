@@ -57,6 +57,9 @@ class ScreeningQuestionSerializer(serializers.Serializer):
     key = serializers.CharField()
     text = serializers.CharField()
     kind = serializers.ChoiceField(choices=["absolute", "relative"])
+    rescreen = serializers.BooleanField(
+        help_text="Asked again in the 26-week re-screen (`kind: rescreen` answers only these)."
+    )
 
 
 class ScreeningResultSerializer(serializers.Serializer):
@@ -78,6 +81,12 @@ class ScreeningSerializer(serializers.Serializer):
 
 class ScreeningAnswersSerializer(StrictFields, serializers.Serializer):
     answers = serializers.DictField(child=serializers.BooleanField())
+    kind = serializers.ChoiceField(
+        choices=["initial", "rescreen"],
+        default="initial",
+        help_text="`rescreen`: the 26-week re-screen, answering only the questions marked "
+        "`rescreen` (asked from 25+4; without it a hold opens at 28+0).",
+    )
 
 
 class EnrolmentRequestSerializer(StrictFields, serializers.Serializer):
@@ -102,13 +111,43 @@ class EnrolmentRequestSerializer(StrictFields, serializers.Serializer):
 
 
 class EnrolmentSummarySerializer(serializers.Serializer):
-    status = serializers.CharField()
+    status = serializers.CharField(help_text="The same as `state` (kept for existing apps).")
+    state = serializers.ChoiceField(
+        choices=STATES, help_text="Her program's derived state (SAFETY.md section 1)."
+    )
     program = serializers.CharField()
     version = serializers.IntegerField()
+    weekdays = serializers.ListField(child=serializers.ChoiceField(choices=WEEKDAY_KEYS))
+    start_time = HourMinuteField()
+    time_zone = serializers.CharField()
     first_session = serializers.DateField(allow_null=True)
     last_session = serializers.DateField(allow_null=True)
     count = serializers.IntegerField()
     warnings = serializers.ListField(child=serializers.CharField())
+
+
+class ScheduleChangeSerializer(StrictFields, EnrolmentSummarySerializer):
+    """PATCH /me/enrolment/: any of her weekdays, start time and time zone (the rest is hers to
+    read, not to change: sending it is refused)."""
+
+    CHANGEABLE = ("weekdays", "start_time", "time_zone")
+
+    weekdays = serializers.ListField(
+        child=serializers.ChoiceField(choices=WEEKDAY_KEYS), min_length=3, max_length=3
+    )
+    start_time = HourMinuteField()
+    time_zone = serializers.CharField(max_length=64, validators=[single_line])
+    warnings = serializers.ListField(child=serializers.CharField(max_length=500), read_only=True)
+
+    validate_time_zone = EnrolmentRequestSerializer.validate_time_zone
+    validate_weekdays = EnrolmentRequestSerializer.validate_weekdays
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if name not in self.CHANGEABLE:
+                field.read_only = True
+        return fields
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -181,8 +220,20 @@ class LogRequestSerializer(StrictFields, serializers.Serializer):
     exercises = ExerciseLineSerializer(many=True, required=False, default=list)
 
 
+class SessionLogRequestSerializer(LogRequestSerializer):
+    """A scheduled session's log: the date may be left out, as the web form fills it in."""
+
+    performed_on = serializers.DateField(
+        required=False,
+        help_text="Default: the session's date (today, for a session done before its day), "
+        "as the web form offers. An extra log (POST /me/logs/) always sends its date.",
+    )
+
+
 class LogSerializer(serializers.ModelSerializer):
-    session = serializers.PrimaryKeyRelatedField(read_only=True)
+    session = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Null: an extra session, or a withdrawn log."
+    )
     stop = serializers.SerializerMethodField()
 
     class Meta:
@@ -348,10 +399,31 @@ class ProgressSerializer(serializers.Serializer):
     change_from_baseline = ChangeSerializer(allow_null=True)
 
 
+class NotificationAlertSerializer(serializers.ModelSerializer):
+    """The alert a PT's notice is about: which signs were reported (keys and words)."""
+
+    signs = serializers.ListField(child=serializers.CharField())
+    sign_labels = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = ["id", "kind", "signs", "sign_labels", "acknowledged_at"]
+
+    def get_sign_labels(self, alert) -> list[str]:
+        return AlertSerializer().get_sign_labels(alert)
+
+
 class NotificationSerializer(serializers.ModelSerializer):
+    alert = NotificationAlertSerializer(
+        allow_null=True, help_text="For an urgent alert about a client: the signs reported."
+    )
+
     class Meta:
         model = Notification
-        fields = ["id", "kind", "title", "url", "urgent", "created_at", "read_at"]
+        fields = [
+            "id", "kind", "title", "body", "url", "urgent", "about_client", "alert",
+            "created_at", "read_at",
+        ]  # fmt: skip
 
 
 class CaseloadRowSerializer(serializers.Serializer):
@@ -377,7 +449,7 @@ class CaseloadRowSerializer(serializers.Serializer):
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    acknowledged_by = serializers.StringRelatedField()
+    acknowledged_by = serializers.SerializerMethodField(help_text="Null until acknowledged.")
     signs = serializers.ListField(
         child=serializers.CharField(), help_text="The sign or screen-answer keys that raised it."
     )
@@ -405,6 +477,9 @@ class AlertSerializer(serializers.ModelSerializer):
                 ScreeningQuestion.objects.filter(key__in=alert.signs).values_list("key", "text")
             )
         return [str(SIGN_LABELS.get(k) or questions.get(k) or k) for k in alert.signs]
+
+    def get_acknowledged_by(self, alert) -> str | None:
+        return str(alert.acknowledged_by) if alert.acknowledged_by_id else None
 
     def get_told(self, alert) -> str | None:
         """The PT who was told (null: she had no PT, nobody was told)."""
@@ -516,13 +591,16 @@ class ReviewResultSerializer(serializers.Serializer):
 
 
 class NoteSerializer(StrictFields, serializers.ModelSerializer):
-    author = serializers.StringRelatedField()
+    author = serializers.SerializerMethodField(help_text="Null once the author's account is gone.")
     text = serializers.CharField(max_length=5000, validators=[multi_line])
 
     class Meta:
         model = PTNote
         fields = ["id", "author", "text", "created_at", "updated_at"]
         read_only_fields = ["id", "author", "created_at", "updated_at"]
+
+    def get_author(self, note) -> str | None:
+        return str(note.author) if note.author_id else None
 
 
 def parse_date_param(value: str | None) -> dt.date | None:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -77,4 +77,8 @@ urlpatterns = [
         views.ClientPregnancyReopenView.as_view(),
         name="api_client_pregnancy_reopen",
     ),
+    # Issue 16: her settings and account, her corrections, her PT's plan changes and exports.
+    path("", include("tracker.api.me_settings")),
+    path("", include("tracker.api.corrections")),
+    path("", include("tracker.api.pt_plan")),
 ]

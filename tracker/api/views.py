@@ -42,11 +42,11 @@ from ..safety import (
     sign_labels,
     state_of,
 )
-from ..schedule import back_to_back_warning
+from ..schedule import WEEKDAY_KEYS, back_to_back_warning
 from ..services import ExerciseInput, LogInput
-from ..services.enrolment import ALREADY_ENROLLED
 from . import serializers as s
 from .base import ClientAPIView, PTAPIView, api_errors, call_service
+from .corrections import LogDetailSerializer
 
 # Refusals, as documented in the schema.
 REFUSED_400 = OpenApiResponse(description="Refused: the reasons, next to the fields.")
@@ -133,7 +133,7 @@ class ScreeningView(ClientAPIView):
     )
     def get(self, request):
         questions = [
-            {"key": q.key, "text": q.text, "kind": q.kind}
+            {"key": q.key, "text": q.text, "kind": q.kind, "rescreen": q.rescreen}
             for q in selectors.active_screening_questions()
         ]
         latest = _screening_result(selectors.latest_screening(request.user))
@@ -152,6 +152,7 @@ class ScreeningView(ClientAPIView):
             screening = services.screening_submit(
                 client=request.user,
                 answers=data.validated_data["answers"],
+                kind=data.validated_data["kind"],
                 today=selectors.local_today(request.user),
             )
         except DjangoValidationError as exc:
@@ -165,10 +166,15 @@ class ScreeningView(ClientAPIView):
 def _enrolment_summary(enrolment, client) -> dict:
     span = enrolment.sessions.aggregate(first=Min("date"), last=Max("date"))
     warning = back_to_back_warning(enrolment.weekdays)
+    state = state_of(client).state
     return {
-        "status": state_of(client).state,
+        "status": state,
+        "state": state,
         "program": enrolment.program_version.program.slug,
         "version": enrolment.program_version.number,
+        "weekdays": [WEEKDAY_KEYS[day] for day in sorted(enrolment.weekdays)],
+        "start_time": enrolment.start_time,
+        "time_zone": enrolment.time_zone,
         "first_session": span["first"],
         "last_session": span["last"],
         "count": enrolment.sessions.count(),
@@ -179,7 +185,8 @@ def _enrolment_summary(enrolment, client) -> dict:
 class EnrolmentView(ClientAPIView):
     @extend_schema(
         responses={200: s.EnrolmentSummarySerializer, 404: NOT_FOUND},
-        summary="Your enrolment: its derived state (`status`) and sessions",
+        summary="Your enrolment: its derived state (`state`, also as `status`), weekdays, start "
+        "time, time zone and sessions",
     )
     def get(self, request):
         enrolment = selectors.enrolment_of(request.user)
@@ -210,21 +217,48 @@ class EnrolmentView(ClientAPIView):
                 raise api_errors(
                     DjangoValidationError({"program": "No published program with this slug."})
                 )
-        try:
-            enrolment = services.enrolment_create(
-                client=request.user,
-                weekdays=values["weekdays"],
-                start_time=values["start_time"],
-                time_zone=values["time_zone"],
-                version=version,
-                today=selectors.local_today(request.user),
-            )
-        except DjangoValidationError as exc:
-            if getattr(exc, "code", None) == ALREADY_ENROLLED:  # also when two POSTs race
-                return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
-            raise api_errors(exc) from exc
+        # Already enrolled (also when two POSTs race) answers 409 (config.api_contract).
+        enrolment = services.enrolment_create(
+            client=request.user,
+            weekdays=values["weekdays"],
+            start_time=values["start_time"],
+            time_zone=values["time_zone"],
+            version=version,
+            today=selectors.local_today(request.user),
+        )
         summary = _enrolment_summary(enrolment, request.user)
         return Response(s.EnrolmentSummarySerializer(summary).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ScheduleChangeSerializer,
+        responses={
+            200: s.EnrolmentSummarySerializer,
+            404: OpenApiResponse(description="You are not enrolled."),
+        },
+        summary="Change your weekdays, start time or time zone (any of them): future sessions "
+        "move, logged sessions are kept; a back-to-back choice is allowed, with a `warnings` line",
+    )
+    def patch(self, request):
+        # The web's schedule page (tracker.views.client.schedule_settings), the same service.
+        enrolment = selectors.enrolment_of(request.user)
+        if enrolment is None:
+            raise Http404("You are not enrolled.")
+        data = s.ScheduleChangeSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        current = {
+            "weekdays": enrolment.weekdays,
+            "start_time": enrolment.start_time,
+            "time_zone": enrolment.time_zone,
+        }
+        enrolment = call_service(
+            services.schedule_change,
+            enrolment=enrolment,
+            today=selectors.local_today(request.user),
+            **(current | data.validated_data),
+        )
+        return Response(
+            s.EnrolmentSummarySerializer(_enrolment_summary(enrolment, request.user)).data
+        )
 
 
 class SessionList(ClientAPIView):
@@ -304,11 +338,13 @@ def _log_input(values) -> LogInput:
 
 
 class SessionLogCreate(ClientAPIView):
+    request_serializer = s.SessionLogRequestSerializer
+
     @extend_schema(
-        request=s.LogRequestSerializer,
+        request=s.SessionLogRequestSerializer,
         responses={201: s.LogResultSerializer, 400: None},
         summary="Log a scheduled session (a warning sign gives stop: true and `safety`: the hold "
-        "and who was told)",
+        "and who was told; `performed_on` defaults to the session's date)",
     )
     @idempotent
     def post(self, request, session_id):
@@ -316,14 +352,19 @@ class SessionLogCreate(ClientAPIView):
         return self._record(request, session)
 
     def _record(self, request, session):
-        data = s.LogRequestSerializer(data=request.data)
+        data = self.request_serializer(data=request.data)
         data.is_valid(raise_exception=True)
+        today = selectors.local_today(request.user)
+        values = data.validated_data
+        if session is not None and "performed_on" not in values:
+            # The web form's date: the session's, or today for one done before its day.
+            values["performed_on"] = min(session.date, today)
         try:
             log = services.session_log_record(
                 client=request.user,
                 session=session,
-                data=_log_input(data.validated_data),
-                today=selectors.local_today(request.user),
+                data=_log_input(values),
+                today=today,
             )
         except DjangoValidationError as exc:
             raise api_errors(exc) from exc
@@ -331,6 +372,17 @@ class SessionLogCreate(ClientAPIView):
 
 
 class ExtraLogCreate(SessionLogCreate):
+    request_serializer = s.LogRequestSerializer  # her own date: a phone may send it days later
+
+    @extend_schema(
+        responses=LogDetailSerializer(many=True),
+        summary="Your session logs, newest first, as the web's history: each with its "
+        "checklist, until when you may correct it (`locked` says why not) and its earlier "
+        "versions; a log you withdrew stays, with `withdrawn_at`",
+    )
+    def get(self, request):
+        return Response(LogDetailSerializer(selectors.logs_of(request.user), many=True).data)
+
     @extend_schema(
         request=s.LogRequestSerializer,
         responses={201: s.LogResultSerializer, 400: None},
@@ -407,7 +459,9 @@ class NotificationList(APIView):
         responses=s.NotificationSerializer(many=True), summary="Your notifications, newest first"
     )
     def get(self, request):
-        notices = list(Notification.objects.filter(recipient=request.user)[:100])
+        notices = list(
+            Notification.objects.filter(recipient=request.user).select_related("alert")[:100]
+        )
         services.audit_notices_view(request.user, notices, what="API: notifications")
         return Response(s.NotificationSerializer(notices, many=True).data)
 

@@ -48,6 +48,7 @@ def alert_raise(*, client, kind: str, signs=(), session_log=None, assessment=Non
             title=alert_title(alert, client),
             url=reverse("tracker:pt_client", args=[client.pk]),
             urgent=True,
+            alert=alert,
         )
         # The e-mail goes out at once (after commit), through Celery. If the broker is down
         # the row waits and the next dispatcher run sends it.
