@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from programs.models import Exercise
 from tracker import caseload as caseload_selectors
 from tracker import reports, selectors, services
 from tracker.forms import (
@@ -92,7 +91,7 @@ def client_detail(request, client_id):
     enrolment = selectors.enrolment_of(client)
     screening = selectors.latest_screening(client)
     questions = {q.key: q.text for q in ScreeningQuestion.objects.all()}
-    in_plan = _exercises_in_plan(enrolment)
+    in_plan = selectors.exercises_in_plan(enrolment)
     chosen = request.GET.get("swap")
     original = next((e for e in in_plan if str(e.pk) == chosen), None)
     safety = state_of(client)
@@ -150,18 +149,6 @@ def client_detail(request, client_id):
         **selectors.progress(client, today),
     }
     return render(request, "tracker/pt_client.html", context)
-
-
-def _exercises_in_plan(enrolment):
-    if enrolment is None:
-        return Exercise.objects.none()
-    return (
-        Exercise.objects.filter(
-            prescriptions__block__template__phase__version=enrolment.program_version
-        )
-        .distinct()
-        .order_by("name")
-    )
 
 
 def _back(client):
@@ -222,7 +209,7 @@ def alert_ack(request, client_id, alert_id):
 def swap(request, client_id):
     client = _client(request, client_id)
     enrolment = selectors.enrolment_of(client)
-    in_plan = _exercises_in_plan(enrolment)
+    in_plan = selectors.exercises_in_plan(enrolment)
     original_id = request.POST.get("original", "")
     # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
     ascii_id = original_id.isascii() and original_id.isdigit()
