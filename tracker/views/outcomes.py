@@ -196,33 +196,43 @@ def log_edit(request, log_id):
     )
 
 
-@client_required
-@require_POST
-def log_withdraw(request, log_id):
-    """Withdraw one of her logs: a first POST asks "are you sure?", the second (with
-    `confirm`) withdraws it."""
-    client = request.user
-    log = selectors.log_for_client(client=client, log_id=log_id)
-    error = selectors.correction_refusal(log)
+def _withdraw(request, record, *, withdraw, done: str, done_url: str, page: dict):
+    """Withdraw one of her records: a first POST asks "are you sure?", the second (with
+    `confirm`) withdraws it, unless its 7 days are over or it was withdrawn already."""
+    error = selectors.correction_refusal(record)
     if "confirm" in request.POST and error is None:
         try:
-            services.session_log_withdraw(log=log, by=client)
+            withdraw()
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, LOG_WITHDRAWN_SESSION if log.session_id else LOG_WITHDRAWN)
-            return redirect("tracker:logs")
-    return render(
+            messages.success(request, done)
+            return redirect(done_url)
+    return render(request, "tracker/withdraw_confirm.html", {**page, "error": error})
+
+
+@client_required
+@require_POST
+def log_withdraw(request, log_id):
+    """Withdraw one of her logs (her history keeps it, marked withdrawn)."""
+    client = request.user
+    log = selectors.log_for_client(client=client, log_id=log_id)
+    back = (
+        reverse("tracker:session_log", args=[log.session_id])
+        if log.session_id
+        else reverse("tracker:log_edit", args=[log.pk])
+    )
+    return _withdraw(
         request,
-        "tracker/withdraw_confirm.html",
-        {
+        log,
+        withdraw=lambda: services.session_log_withdraw(log=log, by=client),
+        done=LOG_WITHDRAWN_SESSION if log.session_id else LOG_WITHDRAWN,
+        done_url=reverse("tracker:logs"),
+        page={
             "what": "log",
             "log": log,
-            "error": error,
             "action": reverse("tracker:log_withdraw", args=[log.pk]),
-            "back": reverse("tracker:session_log", args=[log.session_id])
-            if log.session_id
-            else reverse("tracker:log_edit", args=[log.pk]),
+            "back": back,
         },
     )
 
@@ -401,26 +411,18 @@ def assessment_edit(request, assessment_id):
 @client_required
 @require_POST
 def assessment_withdraw(request, assessment_id):
-    """Withdraw one of her check-ins: a first POST asks "are you sure?", the second (with
-    `confirm`) withdraws it."""
+    """Withdraw one of her check-ins (kept, marked withdrawn, left out of her scores)."""
     client = request.user
     assessment = selectors.assessment_for_client(client=client, assessment_id=assessment_id)
-    error = selectors.correction_refusal(assessment)
-    if "confirm" in request.POST and error is None:
-        try:
-            services.assessment_withdraw(assessment=assessment, by=client)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(request, CHECK_IN_WITHDRAWN)
-            return redirect("tracker:progress")
-    return render(
+    return _withdraw(
         request,
-        "tracker/withdraw_confirm.html",
-        {
+        assessment,
+        withdraw=lambda: services.assessment_withdraw(assessment=assessment, by=client),
+        done=CHECK_IN_WITHDRAWN,
+        done_url=reverse("tracker:progress"),
+        page={
             "what": "check_in",
             "assessment": assessment,
-            "error": error,
             "action": reverse("tracker:assessment_withdraw", args=[assessment.pk]),
             "back": reverse("tracker:assessment", args=[assessment.pk]),
         },
