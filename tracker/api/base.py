@@ -2,25 +2,20 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.views import APIView
 
 from config.api_contract import validation_error
 from users.selectors import client_for_pt
 
 
-def api_errors(exc: DjangoValidationError) -> ApiValidationError:
-    """A service's refusal as a 400 with the same messages, next to the same fields."""
-    return validation_error(exc)
-
-
 def call_service(service, **kwargs):
-    """Call one service: its ValidationError answers 400 (messages next to the fields), its
-    PermissionDenied 403 with the service's reason as `detail`."""
+    """Call one service, its refusals as DRF's exceptions (400 next to the fields, 403 with
+    the reason), for a view that adjusts them (a field named differently here). Other views
+    may let a service's refusal through: config.api_contract answers it the same way."""
     try:
         return service(**kwargs)
     except DjangoValidationError as exc:
-        raise api_errors(exc) from exc
+        raise validation_error(exc) from exc
     except DjangoPermissionDenied as exc:
         raise ApiPermissionDenied(" ".join(str(a) for a in exc.args) or None) from exc
 

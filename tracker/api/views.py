@@ -45,7 +45,7 @@ from ..safety import (
 from ..schedule import WEEKDAY_KEYS, back_to_back_warning
 from ..services import ExerciseInput, LogInput
 from . import serializers as s
-from .base import ClientAPIView, PTAPIView, api_errors, call_service
+from .base import ClientAPIView, PTAPIView, call_service
 from .corrections import LogDetailSerializer
 
 # Refusals, as documented in the schema.
@@ -101,10 +101,7 @@ class MeView(ClientAPIView):
             current.update(dates)
             if current.get("lmp_date"):
                 current["due_date"] = None
-            try:
-                services.pregnancy_save(client=user, today=selectors.local_today(user), **current)
-            except DjangoValidationError as exc:
-                raise api_errors(exc) from exc
+            services.pregnancy_save(client=user, today=selectors.local_today(user), **current)
         return Response(s.ProfileSerializer(_profile_data(user)).data)
 
 
@@ -148,15 +145,12 @@ class ScreeningView(ClientAPIView):
     def post(self, request):
         data = s.ScreeningAnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            screening = services.screening_submit(
-                client=request.user,
-                answers=data.validated_data["answers"],
-                kind=data.validated_data["kind"],
-                today=selectors.local_today(request.user),
-            )
-        except DjangoValidationError as exc:
-            raise api_errors(exc) from exc
+        screening = services.screening_submit(
+            client=request.user,
+            answers=data.validated_data["answers"],
+            kind=data.validated_data["kind"],
+            today=selectors.local_today(request.user),
+        )
         return Response(
             s.ScreeningResultSerializer(_screening_result(screening)).data,
             status=status.HTTP_201_CREATED,
@@ -214,9 +208,7 @@ class EnrolmentView(ClientAPIView):
         if values.get("program"):
             version = current_version_by_slug(slug=values["program"])
             if version is None:
-                raise api_errors(
-                    DjangoValidationError({"program": "No published program with this slug."})
-                )
+                raise DjangoValidationError({"program": "No published program with this slug."})
         # Already enrolled (also when two POSTs race) answers 409 (config.api_contract).
         enrolment = services.enrolment_create(
             client=request.user,
@@ -305,12 +297,9 @@ class SessionReschedule(ClientAPIView):
         data = s.RescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         today = selectors.local_today(request.user)
-        try:
-            services.session_reschedule(
-                session=session, new_date=data.validated_data["date"], today=today
-            )
-        except DjangoValidationError as exc:
-            raise api_errors(exc) from exc
+        services.session_reschedule(
+            session=session, new_date=data.validated_data["date"], today=today
+        )
         session = selectors.session_for_client(client=request.user, session_id=session_id)
         return Response(s.SessionSerializer(session, context={"today": today}).data)
 
@@ -359,15 +348,12 @@ class SessionLogCreate(ClientAPIView):
         if session is not None and "performed_on" not in values:
             # The web form's date: the session's, or today for one done before its day.
             values["performed_on"] = min(session.date, today)
-        try:
-            log = services.session_log_record(
-                client=request.user,
-                session=session,
-                data=_log_input(values),
-                today=today,
-            )
-        except DjangoValidationError as exc:
-            raise api_errors(exc) from exc
+        log = services.session_log_record(
+            client=request.user,
+            session=session,
+            data=_log_input(values),
+            today=today,
+        )
         return Response(s.LogResultSerializer(log).data, status=status.HTTP_201_CREATED)
 
 
@@ -410,14 +396,11 @@ class AssessmentListCreate(ClientAPIView):
     def post(self, request):
         data = s.AssessmentRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            assessment = services.assessment_record(
-                client=request.user,
-                today=selectors.local_today(request.user),
-                **data.validated_data,
-            )
-        except DjangoValidationError as exc:
-            raise api_errors(exc) from exc
+        assessment = services.assessment_record(
+            client=request.user,
+            today=selectors.local_today(request.user),
+            **data.validated_data,
+        )
         return Response(
             s.AssessmentResultSerializer(assessment).data, status=status.HTTP_201_CREATED
         )
@@ -602,10 +585,7 @@ class ClientAlertAcknowledge(PTAPIView):
     def post(self, request, client_id, alert_id):
         client = self.client()
         alert = get_object_or_404(Alert, pk=alert_id, client=client)
-        try:
-            alert = services.alert_acknowledge(alert=alert, by=request.user)
-        except DjangoValidationError as exc:
-            raise api_errors(exc) from exc
+        alert = services.alert_acknowledge(alert=alert, by=request.user)
         return Response(s.AlertSerializer(alert).data)
 
 
@@ -630,12 +610,9 @@ class ClientNotes(PTAPIView):
         client = self.client()
         data = s.NoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            note = services.note_add(
-                client=client, author=request.user, text=data.validated_data["text"]
-            )
-        except DjangoValidationError as exc:
-            raise api_errors(exc) from exc
+        note = services.note_add(
+            client=client, author=request.user, text=data.validated_data["text"]
+        )
         return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
