@@ -41,6 +41,8 @@ def test_sign_up_confirm_email_log_in_and_see_home(page, live_server, screenshot
     # Log out, then log back in with the new account.
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("button", name="Log out").click()
+    # Log-out first wipes what the phone keeps (static/js/offline.js), then posts: wait for it.
+    expect(page.get_by_text("You have logged out.")).to_be_visible()
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("nora@example.test")
     page.get_by_label("Password").fill("a-long-Passw0rd!")
