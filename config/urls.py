@@ -6,8 +6,9 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from tracker.urls import root_urlpatterns
+from users import views as user_views
 
-from . import views
+from . import pwa, views
 
 # The admin logs in through allauth, so throttling and two-factor sign-in apply there too.
 handler404 = views.page_not_found
@@ -18,6 +19,9 @@ admin.site.site_title = "Prenafit admin"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # The installable app: its service worker must sit at the root to control every page.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
     # Browsers ask for /favicon.ico whatever the page says (templates/base.html links the
     # rest); the static file's name is looked up per request (hashed in production).
     path(
@@ -26,6 +30,8 @@ urlpatterns = [
         name="favicon",
     ),
     path("admin/", admin.site.urls),
+    # allauth's log-out, wiping what the site keeps on the device (users.views.logout).
+    path("accounts/logout/", user_views.logout, name="account_logout"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_urls")),
     path("", include("users.urls")),

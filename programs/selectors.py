@@ -111,21 +111,50 @@ def exercise_alternatives(
     the same body region, and never one done lying on the back from the week her program stops
     that (`week` unknown: none of those). Closest first: more sciatica sources in common (they
     rank, never widen), then the same equipment, then by name."""
-    block_kinds = block_kinds_of(exercise=exercise, version=version)
-    sources = set(exercise.sciatica_sources)
-    candidates = Exercise.objects.filter(
-        kind=exercise.kind, body_region=exercise.body_region
-    ).exclude(pk=exercise.pk)
-    fitting = [
-        other
-        for other in candidates
-        if swap_misfit(exercise, other, block_kinds=block_kinds, week=week) is None
-    ]
-    return sorted(
-        fitting,
-        key=lambda other: (
-            -len(sources & set(other.sciatica_sources)),
-            other.equipment != exercise.equipment,
-            other.name,
-        ),
+    return alternatives_of(exercises=[exercise], version=version, week=week)[exercise.pk]
+
+
+def alternatives_of(
+    *, exercises: Iterable[Exercise], version: ProgramVersion | None = None, week: int | None = None
+) -> dict[int, list[Exercise]]:
+    """`exercise_alternatives` of several exercises at once, in two queries: exercise id ->
+    its alternatives, closest first."""
+    exercises = {e.pk: e for e in exercises}
+    if not exercises:
+        return {}
+    lines = Prescription.objects.filter(exercise__in=list(exercises))
+    if version is not None:
+        lines = lines.filter(block__template__phase__version=version)
+    else:
+        lines = lines.filter(
+            block__template__phase__version__status=ProgramVersion.Status.PUBLISHED
+        )
+    block_kinds: dict[int, set[str]] = {pk: set() for pk in exercises}
+    for exercise_id, kind in lines.order_by().values_list("exercise", "block__kind").distinct():
+        block_kinds[exercise_id].add(kind)
+    candidates = list(
+        Exercise.objects.filter(
+            kind__in={e.kind for e in exercises.values()},
+            body_region__in={e.body_region for e in exercises.values()},
+        )
     )
+    found = {}
+    for pk, exercise in exercises.items():
+        sources = set(exercise.sciatica_sources)
+        fitting = [
+            other
+            for other in candidates
+            if other.pk != pk
+            and other.kind == exercise.kind
+            and other.body_region == exercise.body_region
+            and swap_misfit(exercise, other, block_kinds=block_kinds[pk], week=week) is None
+        ]
+        found[pk] = sorted(
+            fitting,
+            key=lambda other, sources=sources, exercise=exercise: (
+                -len(sources & set(other.sciatica_sources)),
+                other.equipment != exercise.equipment,
+                other.name,
+            ),
+        )
+    return found

@@ -103,6 +103,18 @@ def _unsubscribe_token(cast):
     return unsubscribe_token(cast.client.pk, "session_upcoming")
 
 
+def _push_device(cast):
+    """A device of the client's, set up for push notifications (rows made inside the test)."""
+    from tracker.models import PushSubscription
+
+    return PushSubscription.objects.create(
+        user=cast.client,
+        endpoint=f"https://push.example.test/{cast.client.pk}",
+        p256dh="key",
+        auth="secret",
+    )
+
+
 def _note(cast):
     from tracker.models import PTNote
 
@@ -130,6 +142,9 @@ MATRIX: dict[str, Row] = {
     # --- project ---
     "healthz": everyone(200),
     "favicon": everyone(REDIRECT),  # to the static icon
+    # The installable app: its service worker and offline page are public (nothing personal).
+    "service_worker": everyone(200),
+    "offline": everyone(200),
     "landing": Row(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "home": logged_in(200),
     "profile": logged_in(200),
@@ -145,6 +160,7 @@ MATRIX: dict[str, Row] = {
     "tracker:week": Row(LOGIN, 200, 200, 404, 404, 404),
     "tracker:calendar": Row(LOGIN, 200, 200, 404, 404, 404),
     "tracker:session": Row(LOGIN, 200, 404, 404, 404, 404, kwargs={"session_id": session_id}),
+    "tracker:session_go": Row(LOGIN, 200, 404, 404, 404, 404, kwargs={"session_id": session_id}),
     "tracker:session_reschedule": Row(
         LOGIN, REDIRECT, 404, 404, 404, 404, kwargs={"session_id": session_id}, method="post"
     ),
@@ -164,6 +180,7 @@ MATRIX: dict[str, Row] = {
     ),
     "tracker:session_log": Row(LOGIN, 200, 404, 404, 404, 404, kwargs={"session_id": session_id}),
     "tracker:logs": Row(LOGIN, 200, 200, 404, 404, 404),
+    "tracker:offline_pack": Row(LOGIN, 200, 200, 404, 404, 404),
     "tracker:extra_log": Row(LOGIN, 200, 200, 404, 404, 404),
     "tracker:log_edit": Row(
         LOGIN, 200, 404, 404, 404, 404, kwargs={"log_id": lambda c: _log(c).pk}
@@ -248,6 +265,19 @@ MATRIX: dict[str, Row] = {
     ),
     "tracker:notifications_read_all": logged_in(REDIRECT, method="post"),
     "tracker:notification_settings": logged_in(200),
+    # Her devices for push notifications (issue 17): only she removes hers; the test button
+    # answers everyone signed in (with a message: no keys on this server, or how many got it).
+    "tracker:push_remove": Row(
+        LOGIN,
+        REDIRECT,
+        404,
+        404,
+        404,
+        404,
+        kwargs={"subscription_id": lambda c: _push_device(c).pk},
+        method="post",
+    ),
+    "tracker:push_test": logged_in(REDIRECT, method="post"),
     # One-click unsubscribe works from the e-mail, without a session.
     "tracker:unsubscribe": everyone(200, kwargs={"token": lambda c: _unsubscribe_token(c)}),
     # --- JSON API: 401 without credentials; the same 404 rules as the pages ---
@@ -350,6 +380,20 @@ MATRIX: dict[str, Row] = {
     "api_preferences": Row(401, 200, 200, 200, 200, 200),
     # Deleting her own account: clients only, as the web's page.
     "api_delete_account": Row(401, 200, 200, 404, 404, 404),
+    # Her devices for push notifications: anyone signed in lists hers; only she removes hers;
+    # without VAPID keys (as here) the test answers 400 push_unavailable.
+    "api_push_subscriptions": Row(401, 200, 200, 200, 200, 200),
+    "api_push_subscription": Row(
+        401,
+        204,
+        404,
+        404,
+        404,
+        404,
+        kwargs={"subscription_id": lambda c: _push_device(c).pk},
+        method="delete",
+    ),
+    "api_push_test": Row(401, 400, 400, 400, 400, 400, method="post"),
     "api_programs": everyone(200),
     "api_program": everyone(200, kwargs={"slug": "aparicio2023"}),
     "api_exercises": everyone(200),
@@ -397,6 +441,7 @@ MATRIX: dict[str, Row] = {
             "auditevent",
             "delivery",
             "safetyitem",
+            "pushsubscription",  # made by her browser, through the API
         )
     },
     # Safety items are opened and closed only by the safety service (SAFETY.md section 1).

@@ -32,6 +32,7 @@ from .models import (
     PlanChange,
     PregnancyProfile,
     PTNote,
+    PushSubscription,
     SafetyItem,
     ScheduledSession,
     Screening,
@@ -480,13 +481,14 @@ class DeliveryAdmin(admin.ModelAdmin):
         "due_at",
         "recipient",
         "kind",
+        "channel",
         "status",
         "attempts",
         "sent_at",
         "skip_reason",
         "last_error",
     ]
-    list_filter = ["status", "kind", ("due_at", admin.DateFieldListFilter)]
+    list_filter = ["status", "kind", "channel", ("due_at", admin.DateFieldListFilter)]
     search_fields = ["recipient__email", "object_key"]
     date_hierarchy = "due_at"
     list_select_related = ["recipient"]
@@ -504,6 +506,24 @@ class DeliveryAdmin(admin.ModelAdmin):
         self.message_user(
             request, _("%(n)d delivery(ies) will be retried by the next dispatcher run.") % {"n": n}
         )
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    """Devices set up for push notifications (issue 17): which and when, never their keys or
+    endpoint (the push service's address for the device). Deleting one stops its pushes."""
+
+    list_display = ["user", "browser", "created_at", "last_success_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    fields = ["user", "browser", "created_at", "last_success_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OdiSection)

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from config.validators import multi_line, single_line
@@ -138,15 +139,15 @@ from .scoring import LOCATIONS, SYMPTOMS  # noqa: E402
 from .services import ExerciseInput, LogInput  # noqa: E402
 
 BORG_LABELS = {
-    6: "no exertion at all",
-    7: "extremely light",
-    9: "very light",
-    11: "light",
-    13: "somewhat hard",
-    15: "hard",
-    17: "very hard",
-    19: "extremely hard",
-    20: "maximal exertion",
+    6: _("no exertion at all"),
+    7: _("extremely light"),
+    9: _("very light"),
+    11: _("light"),
+    13: _("somewhat hard"),
+    15: _("hard"),
+    17: _("very hard"),
+    19: _("extremely hard"),
+    20: _("maximal exertion"),
 }
 # Numbers out of range, in words (not Django's "Ensure this value is less than or equal to").
 ERR_MINUTES = _("Enter a number of minutes from 0 to 240.")
@@ -155,7 +156,8 @@ ERR_SETS = _("Enter a number of sets from 0 to 20.")
 ERR_VAS_RANGE = _("Choose a number from 0 (no pain) to 100.")
 
 RPE_CHOICES = [("", "—")] + [
-    (str(n), f"{n} · {BORG_LABELS[n]}" if n in BORG_LABELS else str(n)) for n in range(6, 21)
+    (str(n), format_lazy("{} · {}", n, BORG_LABELS[n]) if n in BORG_LABELS else str(n))
+    for n in range(6, 21)
 ]
 
 
@@ -507,6 +509,13 @@ class CaseloadFilterForm(forms.Form):
 from .models import NotificationSettings  # noqa: E402
 
 ERR_LEAD_MINUTES = _("Enter a number of minutes from 5 to 1440 (24 hours).")
+# Web Push (issue 17): one "also on my phone" switch per kind, when the server offers push.
+PUSH_FIELDS = (
+    "session_upcoming_push", "session_missed_push", "assessment_due_push", "pt_alert_push",
+    "pt_digest_push",
+)  # fmt: skip
+PUSH_LABEL = _("Also as a notification on my phone (push)")
+PUSH_HELP = _('It goes to each device listed under "This phone", below.')
 
 
 class NotificationSettingsForm(forms.ModelForm):
@@ -517,6 +526,7 @@ class NotificationSettingsForm(forms.ModelForm):
             "digest_time", "session_missed", "session_missed_channel", "assessment_due",
             "assessment_due_channel", "weekly_check_in", "pt_alert_channel",
             "pt_digest", "pt_digest_channel", "quiet_start", "quiet_end",
+            *PUSH_FIELDS,
         ]  # fmt: skip
         # Urgent alerts about a client cannot be switched off (SAFETY.md section 1): there is
         # no "pt_alert" field here, only the channel.
@@ -538,6 +548,7 @@ class NotificationSettingsForm(forms.ModelForm):
             "pt_digest_channel": _("How to send it"),
             "quiet_start": _("Quiet hours from"),
             "quiet_end": _("Quiet hours until"),
+            **{name: PUSH_LABEL for name in PUSH_FIELDS},
         }
         help_texts = {
             "pt_alert_channel": _(
@@ -545,6 +556,7 @@ class NotificationSettingsForm(forms.ModelForm):
                 "always in the app."
             ),
             "session_lead_minutes": _("From 5 minutes to 1440 (24 hours)."),
+            **{name: PUSH_HELP for name in PUSH_FIELDS},
         }
         error_messages = {
             "session_lead_minutes": {"min_value": ERR_LEAD_MINUTES, "max_value": ERR_LEAD_MINUTES}
@@ -560,26 +572,34 @@ class NotificationSettingsForm(forms.ModelForm):
     SECTIONS = [
         (
             _("Session reminders"),
-            ["session_upcoming", "session_upcoming_channel", "session_mode",
-             "session_lead_minutes", "digest_time"],
+            ["session_upcoming", "session_upcoming_channel", "session_upcoming_push",
+             "session_mode", "session_lead_minutes", "digest_time"],
         ),
-        (_("Missed sessions"), ["session_missed", "session_missed_channel"]),
-        (_("Pain check-ins"), ["assessment_due", "assessment_due_channel", "weekly_check_in"]),
-        (_("Urgent alerts"), ["pt_alert_channel"]),
-        (_("Weekly digest"), ["pt_digest", "pt_digest_channel"]),
+        (_("Missed sessions"), ["session_missed", "session_missed_channel", "session_missed_push"]),
+        (
+            _("Pain check-ins"),
+            ["assessment_due", "assessment_due_channel", "assessment_due_push", "weekly_check_in"],
+        ),
+        (_("Urgent alerts"), ["pt_alert_channel", "pt_alert_push"]),
+        (_("Weekly digest"), ["pt_digest", "pt_digest_channel", "pt_digest_push"]),
         (_("Quiet hours"), ["quiet_start", "quiet_end"]),
     ]  # fmt: skip
 
-    def __init__(self, *args, is_pt=False, **kwargs):
+    def __init__(self, *args, is_pt=False, push=False, **kwargs):
         super().__init__(*args, **kwargs)
         client_fields = [
             "session_upcoming", "session_upcoming_channel", "session_mode", "session_lead_minutes",
             "digest_time", "session_missed", "session_missed_channel", "assessment_due",
             "assessment_due_channel", "weekly_check_in",
+            "session_upcoming_push", "session_missed_push", "assessment_due_push",
         ]  # fmt: skip
-        pt_fields = ["pt_alert_channel", "pt_digest", "pt_digest_channel"]
+        pt_fields = ["pt_alert_channel", "pt_digest", "pt_digest_channel", "pt_alert_push",
+                     "pt_digest_push"]  # fmt: skip
         for name in pt_fields if not is_pt else client_fields:
             del self.fields[name]
+        if not push:  # no VAPID keys on the server: the push channel is not offered
+            for name in PUSH_FIELDS:
+                self.fields.pop(name, None)
 
     def sections(self):
         """(heading, bound fields) for each group the form has, in order."""

@@ -372,6 +372,8 @@ class ExerciseLog(models.Model):
         null=True, blank=True, validators=[MaxValueValidator(20)]
     )
     load_used = models.CharField(max_length=80, blank=True, validators=[single_line])
+    # Guided mode's "too hard": she stopped this exercise and was shown its easier alternative.
+    too_hard = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["pk"]
@@ -638,6 +640,13 @@ class NotificationSettings(models.Model):
     pt_digest_channel = models.CharField(
         max_length=10, choices=Channel.choices, default=Channel.EMAIL
     )
+    # Web Push (issue 17): also as a notification on her devices, beside the channel above.
+    # Offered only when the server has VAPID keys (tracker.reminders.webpush.push_available).
+    session_upcoming_push = models.BooleanField(default=False)
+    session_missed_push = models.BooleanField(default=False)
+    assessment_due_push = models.BooleanField(default=False)
+    pt_alert_push = models.BooleanField(default=False)
+    pt_digest_push = models.BooleanField(default=False)
     # Off unless she sets them (a 07:00 session's 06:00 reminder must not be held back).
     quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
@@ -664,6 +673,14 @@ class NotificationSettings(models.Model):
             return getattr(self, field) if field else Channel.EMAIL
         return getattr(self, f"{kind}_channel")
 
+    def push(self, kind: str) -> bool:
+        """Whether she wants this kind as a push notification too (the always-on kinds follow
+        the same field as their channel; an admin escalation never goes by push)."""
+        if kind in self.ALWAYS_ON:
+            field = self.ALWAYS_ON[kind]
+            return bool(getattr(self, field.removesuffix("_channel") + "_push")) if field else False
+        return bool(getattr(self, f"{kind}_push"))
+
 
 class Delivery(models.Model):
     """One message to one person. The unique key (recipient, kind, object, due time) makes
@@ -676,10 +693,18 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
 
+    class Channel(models.TextChoices):
+        # A message's main row: its in-app notice, plus the e-mail when her setting says so
+        # when it is sent. A push row is an extra row beside it (issue 17).
+        EMAIL = "email", _("Email and in the app")
+        IN_APP = "in_app", _("In the app only")
+        PUSH = "push", _("Push notification")
+
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
     object_key = models.CharField(max_length=100)
     due_at = models.DateTimeField()
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
@@ -694,11 +719,40 @@ class Delivery(models.Model):
         verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(
+                fields=["recipient", "kind", "object_key", "due_at", "channel"],
+                name="one_delivery_per_message_channel",
+            ),
+            # One main row per message, whatever channel her setting named when it was made
+            # (she may switch between e-mail and in-app between two dispatcher passes).
+            models.UniqueConstraint(
                 fields=["recipient", "kind", "object_key", "due_at"],
-                name="one_delivery_per_message",
-            )
+                condition=~models.Q(channel="push"),
+                name="one_main_delivery_per_message",
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_at"])]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_id} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class PushSubscription(models.Model):
+    """One browser or phone that receives Web Push notifications for its user (issue 17). The
+    endpoint is the push service's address for this device: one row each, whoever uses it
+    last (a shared phone moves to the person who turned notifications on)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    # The browser's keys for the message's encryption (RFC 8291), base64url.
+    p256dh = models.CharField(max_length=200, validators=[single_line])
+    auth = models.CharField(max_length=100, validators=[single_line])
+    # A short label ("Chrome on Android") derived from the User-Agent, never the header itself.
+    browser = models.CharField(max_length=120, blank=True, validators=[single_line])
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.browser or 'device'} of {self.user_id}"

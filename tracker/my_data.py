@@ -82,6 +82,8 @@ EXPORTED = {
 NOT_EXPORTED = {
     "tracker.PTNote": "her PT's private notes (visible to PTs only)",
     "users.ApiToken": "sign-in credentials of her apps (she lists and revokes them in the API)",
+    "tracker.PushSubscription": "her devices' push addresses and encryption keys (credentials; "
+    "she lists and removes them on her reminder settings page and in the API)",
     "users.RequestKey": "copies of answers already sent to her app, kept 90 days so a retry "
     "is not saved twice (what they created is exported in its own section)",
 }

@@ -433,13 +433,22 @@ def calendar_weeks(client, today: date, safety=None) -> list[dict]:
 # --- logs, assessments and progress -------------------------------------------------------
 
 
+def exercise_lines() -> Prefetch:
+    """A log's checklist with each line's exercise, whose name shows beside "too hard"."""
+    from .models import ExerciseLog
+
+    return Prefetch(
+        "exercises", queryset=ExerciseLog.objects.select_related("prescription__exercise")
+    )
+
+
 def logs_of(client):
     """Her logs, newest first, withdrawn ones too (her history page and GET /api/v1/me/logs/),
     with their sessions, checklists and earlier versions: four queries, whatever their number."""
     return (
         SessionLog.objects.filter(client=client)
         .select_related("session__template")
-        .prefetch_related("revisions", "exercises")
+        .prefetch_related("revisions", exercise_lines())
         .order_by("-performed_on", "-pk")
     )
 
@@ -836,3 +845,23 @@ def client_export(client, today: date) -> dict:
     from .my_data import document
 
     return document(client, today)
+
+
+# --- Web Push devices (issue 17) --------------------------------------------------------------
+
+
+def push_devices(user):
+    """Her own devices set up for push notifications, oldest first."""
+    from .models import PushSubscription
+
+    return PushSubscription.objects.filter(user=user).order_by("created_at", "pk")
+
+
+def push_device_for(*, user, subscription_id):
+    """Her own device, or 404 (another person's id is not told apart from none)."""
+    from .models import PushSubscription
+
+    try:
+        return push_devices(user).get(pk=subscription_id)
+    except (PushSubscription.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such device.") from None

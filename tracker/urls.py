@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import client, feed, notifications, outcomes, pt
+from .views import client, feed, guided, notifications, offline, outcomes, pt
 
 app_name = "tracker"
 
@@ -22,12 +22,14 @@ urlpatterns = [
         client.session_reschedule,
         name="session_reschedule",
     ),
+    path("me/sessions/<int:session_id>/go/", guided.session_go, name="session_go"),
     path("me/schedule/", client.schedule_settings, name="schedule"),
     path("me/schedule/pause/", client.schedule_pause, name="schedule_pause"),
     path("me/schedule/resume/", client.schedule_resume, name="schedule_resume"),
     path("me/schedule/calendar-link/", client.feed_regenerate, name="feed_regenerate"),
     path("me/birth/", client.birth, name="birth"),
     path("me/sessions/<int:session_id>/log/", outcomes.session_log, name="session_log"),
+    path("me/offline.json", offline.offline_pack, name="offline_pack"),
     path("me/logs/", outcomes.log_history, name="logs"),
     path("me/logs/new/", outcomes.extra_log, name="extra_log"),
     path("me/logs/<int:log_id>/", outcomes.log_edit, name="log_edit"),
@@ -63,6 +65,12 @@ urlpatterns = [
     path(
         "settings/notifications/", notifications.notification_settings, name="notification_settings"
     ),
+    path(
+        "settings/notifications/push/<int:subscription_id>/remove/",
+        notifications.push_remove,
+        name="push_remove",
+    ),
+    path("settings/notifications/push/test/", notifications.push_test, name="push_test"),
     path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("calendar/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
     path("pt/clients/<int:client_id>/", pt.client_detail, name="pt_client"),

@@ -150,3 +150,19 @@ def unlink_pt(request):
             _("You are no longer linked to %(pt)s. Your data stays yours.") % {"pt": link.pt},
         )
     return redirect("profile")
+
+
+def _allauth_logout(request, *args, **kwargs):
+    from allauth.account.views import logout
+
+    return logout(request, *args, **kwargs)
+
+
+def logout(request, *args, **kwargs):
+    """allauth's log-out, and the browser told to wipe what this site keeps on the device
+    (the offline pages and the logs waiting in IndexedDB, the service worker): a shared phone
+    keeps nothing of hers after she logs out (static/js/offline.js wipes them first too)."""
+    response = _allauth_logout(request, *args, **kwargs)
+    if request.method == "POST" and response.status_code in (302, 303):
+        response["Clear-Site-Data"] = '"cache", "storage"'
+    return response

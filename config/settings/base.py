@@ -337,3 +337,18 @@ PRENAFIT_PRIVACY_NOTICE_VERSION = "2026-12-01"
 PRENAFIT_BASE_URL = env(
     "PRENAFIT_BASE_URL", default=f"http://127.0.0.1:{env('WEB_PORT', default='8000')}"
 )
+
+# Web Push (issue 17): the VAPID key pair (`python manage.py generate_vapid_keys` prints both
+# lines). Without both keys the push channel is not offered anywhere.
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+from email.utils import parseaddr  # noqa: E402
+
+_vapid_contact = parseaddr(DEFAULT_FROM_EMAIL)[1]
+VAPID_SUBJECT = env(
+    "VAPID_SUBJECT",
+    default=f"mailto:{_vapid_contact}" if "@" in _vapid_contact else "mailto:admin@prenafit.test",
+)
+# A push endpoint on plain http to this machine (a stand-in push service): tests and
+# development only. Production accepts https push services only.
+PRENAFIT_PUSH_ALLOW_LOCAL_HTTP = env.bool("PRENAFIT_PUSH_ALLOW_LOCAL_HTTP", default=DEBUG)

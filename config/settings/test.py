@@ -27,3 +27,4 @@ else:
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STATIC_ROOT = None  # nothing is collected in tests; whitenoise serves from the finders
 WHITENOISE_USE_FINDERS = True
+PRENAFIT_PUSH_ALLOW_LOCAL_HTTP = True  # the tests stand in for the push service on 127.0.0.1

@@ -52,3 +52,38 @@ def dose(prescription) -> str:
         reps=getattr(prescription, "reps", None),
         seconds=getattr(prescription, "seconds", None),
     )
+
+
+@register.filter
+def rest(prescription) -> str:
+    """ "rest 1 min" between sets, or "" without a rest: `{{ rx|rest }}`."""
+    each = duration(getattr(prescription, "rest_seconds", None))
+    return _("rest %(s)s") % {"s": each} if each else ""
+
+
+@register.filter
+def effort(prescription) -> str:
+    """ "Effort 12-14 on the 6-20 scale", or "" without an RPE range: `{{ rx|effort }}`."""
+    low, high = getattr(prescription, "rpe_min", None), getattr(prescription, "rpe_max", None)
+    if not low:
+        return ""
+    return _("Effort %(a)s-%(b)s on the 6-20 scale") % {"a": low, "b": high}
+
+
+@register.filter
+def heart_rate_ceiling(prescription) -> str:
+    """The heart-rate ceiling in words (a ceiling, never a target: SAFETY.md section 5), or ""
+    without one: `{{ rx|heart_rate_ceiling }}` (`hr_ceiling` in beats a minute, as
+    `tracker.selectors.session_with_content` sets it)."""
+    bpm = getattr(prescription, "hr_ceiling", None)
+    if not bpm:
+        return ""
+    low, high = getattr(prescription, "rpe_min", None), getattr(prescription, "rpe_max", None)
+    if low:
+        return _(
+            "Keep your heart rate under about %(bpm)s beats a minute (ACOG); RPE %(a)s-%(b)s "
+            "and the talk test guide you."
+        ) % {"bpm": bpm, "a": low, "b": high}
+    return _(
+        "Keep your heart rate under about %(bpm)s beats a minute (ACOG); the talk test guides you."
+    ) % {"bpm": bpm}

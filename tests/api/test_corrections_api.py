@@ -187,7 +187,7 @@ def test_a_log_reads_with_its_checklist_and_until_when_she_may_correct_it(her):
         13,
     )
     assert body["exercises"] == [
-        {"prescription": pk, "done": True, "sets_done": 2, "load_used": "2 kg"}
+        {"prescription": pk, "done": True, "sets_done": 2, "load_used": "2 kg", "too_hard": False}
         for pk in checklist(session)
     ]
     deadline = dt.datetime.fromisoformat(body["editable_until"])

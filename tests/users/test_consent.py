@@ -272,6 +272,7 @@ def _request_serializers():
         "tracker.api.me_settings",
         "tracker.api.corrections",
         "tracker.api.pt_plan",
+        "tracker.api.push",
         "users.api",
     ):
         importlib.import_module(module)

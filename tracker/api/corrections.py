@@ -61,6 +61,9 @@ class ExerciseDoneSerializer(serializers.Serializer):
     done = serializers.BooleanField()
     sets_done = serializers.IntegerField(allow_null=True)
     load_used = serializers.CharField(allow_blank=True)
+    too_hard = serializers.BooleanField(
+        help_text="Guided mode: she found it too hard and was shown an easier alternative."
+    )
 
 
 class CorrectableSerializer(serializers.Serializer):
@@ -188,12 +191,14 @@ def merged_log_input(log: SessionLog, sent: dict) -> LogInput:
     """The log's current values with the fields sent laid over them (pure but for the log's
     prefetched checklist): what the web's edit form posts, prefilled from the log."""
     lines = {
-        e.prescription_id: ExerciseInput(e.prescription_id, e.done, e.sets_done, e.load_used)
+        e.prescription_id: ExerciseInput(
+            e.prescription_id, e.done, e.sets_done, e.load_used, e.too_hard
+        )
         for e in log.exercises.all()
     }
     for line in sent.get("exercises", []):
         key = line["prescription"]
-        changes = {k: line[k] for k in ("done", "sets_done", "load_used") if k in line}
+        changes = {k: line[k] for k in ("done", "sets_done", "load_used", "too_hard") if k in line}
         lines[key] = dataclasses.replace(lines.get(key) or ExerciseInput(key), **changes)
     values = {name: sent.get(name, getattr(log, name)) for name in LOG_FIELDS}
     values["warning_signs"] = list(values["warning_signs"])

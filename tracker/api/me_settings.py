@@ -9,6 +9,7 @@ services.account_deletion_request and services.account_deletion_cancel."""
 from collections.abc import Mapping
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.formats import date_format
@@ -29,17 +30,19 @@ from .. import services
 from ..forms import ERR_LEAD_MINUTES
 from ..models import Channel, NotificationSettings, ReminderKind
 from ..reminders.delivery import settings_for
+from ..reminders.webpush import push_available
 from .base import ClientAPIView, call_service
 from .serializers import HourMinuteField
 
 # --- reminder preferences ---------------------------------------------------------------------
 
-# The channels a reminder can take. Each kind's channels are stored today as one Channel value,
-# read here as a set: "email" is by email and in the app, "in_app" in the app only. In the
-# app is always one of them. A new channel ("push") joins CHANNELS and STORED_CHANNELS; the
-# API's shape (a list) stays.
+# The channels a reminder can take. Each kind's e-mail and in-app channels are stored as one
+# Channel value, read here as a set: "email" is by email and in the app, "in_app" in the app
+# only. In the app is always one of them. "push" (issue 17) is its own switch
+# (`<kind>_push`), offered only when the server has VAPID keys; the API's shape (a list) stays.
 IN_APP = "in_app"
-CHANNELS = ("email", IN_APP)
+PUSH = "push"
+CHANNELS = ("email", IN_APP, PUSH)
 STORED_CHANNELS = {Channel.EMAIL: ("email", IN_APP), Channel.IN_APP: (IN_APP,)}
 
 # Her settings besides each kind's on/off and channels: API name -> NotificationSettings field.
@@ -62,7 +65,7 @@ def channels_of(stored: str) -> list[str]:
 
 
 def stored_channel(channels) -> str:
-    wanted = set(channels) | {IN_APP}
+    wanted = (set(channels) - {PUSH}) | {IN_APP}
     for stored, names in STORED_CHANNELS.items():
         if set(names) == wanted:
             return stored
@@ -73,6 +76,19 @@ def channel_field(kind: str) -> str:
     """The NotificationSettings field holding a kind's channel (the re-screen reminder follows
     the pain check-ins')."""
     return NotificationSettings.ALWAYS_ON.get(kind) or f"{kind}_channel"
+
+
+def push_field(kind: str) -> str:
+    """The NotificationSettings field saying whether a kind also goes by push."""
+    return channel_field(kind).removesuffix("_channel") + "_push"
+
+
+def channels_now(prefs: NotificationSettings, kind: str) -> list[str]:
+    """Her channels for a kind, "push" among them when it is on and offered."""
+    names = channels_of(prefs.channel(kind))
+    if push_available() and prefs.push(kind):
+        names.append(PUSH)
+    return names
 
 
 def follows(kind: str) -> str | None:
@@ -113,13 +129,20 @@ class ReminderPreferenceSerializer(StrictFields, serializers.Serializer):
         required=False,
         error_messages={"empty": ERR_NO_CHANNEL},
         help_text="How it reaches her. `in_app` is always one of them (it is added when left "
-        'out: `["email"]` is answered `["email", "in_app"]`).',
+        'out: `["email"]` is answered `["email", "in_app"]`). `push`: also as a notification '
+        "on her devices (see /me/push-subscriptions/), only when `vapid_public_key` is given.",
     )
     channels_follow = serializers.CharField(
         read_only=True,
         allow_null=True,
         help_text="The kind whose channels this one takes (change them there), or null.",
     )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not push_available():  # not offered: "push" is not a valid choice (nor in the schema)
+            fields["channels"].child.choices = [c for c in CHANNELS if c != PUSH]
+        return fields
 
 
 class FollowingReminderPreferenceSerializer(ReminderPreferenceSerializer):
@@ -196,6 +219,13 @@ class PreferencesSerializer(StrictFields, serializers.Serializer):
         help_text="Nothing is sent from `start` to `end` (her time zone; urgent alerts to a PT "
         "excepted); null: none. Both or neither.",
     )
+    vapid_public_key = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The server's key for `PushManager.subscribe` (applicationServerKey, "
+        'base64url) when push notifications are offered (then `"push"` may be one of a '
+        "reminder's channels); null when they are not.",
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -221,7 +251,7 @@ def _preferences_data(user, prefs: NotificationSettings) -> dict:
                 "label": ReminderKind(kind).label,
                 "on": prefs.wants(kind),
                 "always_on": kind in NotificationSettings.ALWAYS_ON,
-                "channels": channels_of(prefs.channel(kind)),
+                "channels": channels_now(prefs, kind),
                 "channels_follow": follows(kind),
             }
             for kind in kinds_for(user)
@@ -234,6 +264,7 @@ def _preferences_data(user, prefs: NotificationSettings) -> dict:
     for name, field in OTHER_SETTINGS.items():
         if field in hers:
             data[name] = getattr(prefs, field)
+    data["vapid_public_key"] = settings.VAPID_PUBLIC_KEY if push_available() else None
     return data
 
 
@@ -245,6 +276,7 @@ def _changes(values: dict) -> dict:
             changes[kind] = asked["on"]
         if "channels" in asked:
             changes[channel_field(kind)] = stored_channel(asked["channels"])
+            changes[push_field(kind)] = PUSH in asked["channels"]
     for name, field in OTHER_SETTINGS.items():
         if name in values:
             changes[field] = values[name]
@@ -267,7 +299,7 @@ def _api_path(field: str) -> list[str]:
     if field in ReminderKind.values:
         return ["reminders", field, "on"]
     for kind in ReminderKind.values:
-        if channel_field(kind) == field and not follows(kind):
+        if field in (channel_field(kind), push_field(kind)) and not follows(kind):
             return ["reminders", kind, "channels"]
     return [field]
 

@@ -194,6 +194,10 @@ class ExerciseLineSerializer(StrictFields, serializers.Serializer):
     load_used = serializers.CharField(
         required=False, allow_blank=True, max_length=80, default="", validators=[single_line]
     )
+    too_hard = serializers.BooleanField(
+        default=False,
+        help_text="Guided mode: she found it too hard and was shown an easier alternative.",
+    )
 
 
 class LogRequestSerializer(StrictFields, serializers.Serializer):

@@ -81,4 +81,6 @@ urlpatterns = [
     path("", include("tracker.api.me_settings")),
     path("", include("tracker.api.corrections")),
     path("", include("tracker.api.pt_plan")),
+    # Issue 17: her devices for push notifications.
+    path("", include("tracker.api.push")),
 ]

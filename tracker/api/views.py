@@ -320,6 +320,7 @@ def _log_input(values) -> LogInput:
                 done=line.get("done", False),
                 sets_done=line.get("sets_done"),
                 load_used=line.get("load_used") or "",
+                too_hard=line.get("too_hard", False),
             )
             for line in values.get("exercises") or []
         ],

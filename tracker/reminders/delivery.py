@@ -287,38 +287,37 @@ def _send_email(delivery: Delivery, message: Message) -> None:
 def delivery_send(delivery_id: int, now: dt.datetime | None = None) -> str:
     """Send one delivery if this caller wins the claim. Returns what happened:
     'sent', 'skipped', 'not-claimed' or 'failed'; raises on a temporary error after
-    putting the row back in line (the task retries it with backoff)."""
+    putting the row back in line (the task retries it with backoff). A push row (issue 17)
+    goes to her devices only (tracker/reminders/webpush.py); a main row makes the in-app
+    notice and, when her setting says so now, the e-mail, and records which it was."""
     now = now or timezone.now()
     if not claim(delivery_id, now):
         return "not-claimed"
     delivery = Delivery.objects.select_related("recipient").get(pk=delivery_id)
+    push = delivery.channel == Delivery.Channel.PUSH
     problem = relevance_problem(delivery, now)
+    if problem is None and push:
+        from .webpush import push_problem
+
+        problem = push_problem(delivery, _settings(delivery.recipient))
     if problem:
-        Delivery.objects.filter(pk=delivery_id).update(
-            status=Delivery.Status.SKIPPED, skip_reason=problem[:200]
-        )
+        _skip(delivery_id, problem)
         return "skipped"
+    channel = delivery.channel
     try:
-        message = compose(delivery)
-        prefs = _settings(delivery.recipient)
-        # Alerts and escalations already have their in-app notice (naming the sign).
-        if delivery.kind not in (ReminderKind.PT_ALERT, ReminderKind.ADMIN_ESCALATION):
-            with transaction.atomic():
-                Notification.objects.get_or_create(
-                    delivery=delivery,
-                    defaults={
-                        "recipient": delivery.recipient,
-                        "kind": Notification.Kind.GENERAL,
-                        "title": message.title,
-                        "url": message.url,
-                        "created_at": now,
-                    },
-                )
-        if prefs.channel(delivery.kind) == Channel.EMAIL:
-            _send_email(delivery, message)
+        if push:
+            # Beside the main row, which made the in-app notice: the push message only.
+            from .webpush import push_delivery_send
+
+            problem = push_delivery_send(delivery)
+            if problem:
+                _skip(delivery_id, problem)
+                return "skipped"
+        else:
+            channel = _send_main(delivery, now)
     except Exception as exc:
         failed = delivery.attempts >= MAX_ATTEMPTS
-        if delivery.kind == ReminderKind.PT_ALERT and not delivery.last_error:
+        if delivery.kind == ReminderKind.PT_ALERT and not delivery.last_error and not push:
             _tell_admins_alert_failed(delivery, exc, now)  # at once, on the first failure
         Delivery.objects.filter(pk=delivery_id).update(
             status=Delivery.Status.FAILED if failed else Delivery.Status.PENDING,
@@ -335,9 +334,39 @@ def delivery_send(delivery_id: int, now: dt.datetime | None = None) -> str:
             return "failed"
         raise
     Delivery.objects.filter(pk=delivery_id).update(
-        status=Delivery.Status.SENT, sent_at=timezone.now()
+        status=Delivery.Status.SENT, sent_at=timezone.now(), channel=channel
     )
     return "sent"
+
+
+def _skip(delivery_id: int, problem: str) -> None:
+    Delivery.objects.filter(pk=delivery_id).update(
+        status=Delivery.Status.SKIPPED, skip_reason=problem[:200]
+    )
+
+
+def _send_main(delivery: Delivery, now: dt.datetime) -> str:
+    """A message's main row: its in-app notice, and the e-mail when her setting says so now.
+    Returns the channel it went by (recorded on the row)."""
+    message = compose(delivery)
+    prefs = _settings(delivery.recipient)
+    # Alerts and escalations already have their in-app notice (naming the sign).
+    if delivery.kind not in (ReminderKind.PT_ALERT, ReminderKind.ADMIN_ESCALATION):
+        with transaction.atomic():
+            Notification.objects.get_or_create(
+                delivery=delivery,
+                defaults={
+                    "recipient": delivery.recipient,
+                    "kind": Notification.Kind.GENERAL,
+                    "title": message.title,
+                    "url": message.url,
+                    "created_at": now,
+                },
+            )
+    channel = prefs.channel(delivery.kind)
+    if channel == Channel.EMAIL:
+        _send_email(delivery, message)
+    return channel
 
 
 def _tell_admins_alert_failed(delivery: Delivery, exc: Exception, now: dt.datetime) -> None:

@@ -384,21 +384,62 @@ def alerts_escalate(now: dt.datetime, stamp: dt.datetime) -> int:
 
 def _record(batch: list[Candidate], stamp: dt.datetime) -> int:
     """Insert the batch's rows; rows that already exist (same key) are left alone. Returns
-    how many were skipped. New rows carry `stamp` as created_at, so the pass can count them."""
+    how many were skipped. New rows carry `stamp` as created_at, so the pass can count them.
+
+    Each message's main row names the channel her setting has now; beside it, a push row
+    when she wants this kind by push and has a device set up (issue 17)."""
+    if not batch:
+        return 0
+    ids = {c.recipient_id for c in batch}
+    prefs = {p.user_id: p for p in NotificationSettings.objects.filter(user_id__in=ids)}
+    default = NotificationSettings()
     rows = [
         Delivery(
             recipient_id=c.recipient_id,
             kind=c.kind,
             object_key=c.object_key,
             due_at=c.due_at,
+            channel=prefs.get(c.recipient_id, default).channel(c.kind),
             status=Delivery.Status.SKIPPED if c.skip_reason else Delivery.Status.PENDING,
             skip_reason=c.skip_reason,
             created_at=stamp,
         )
         for c in batch
     ]
+    rows += _push_rows(batch, prefs, stamp)
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
     return sum(1 for c in batch if c.skip_reason)
+
+
+def _push_rows(batch: list[Candidate], prefs: dict, stamp: dt.datetime) -> list[Delivery]:
+    """The push rows of a batch: for whom wants the kind by push and has a device."""
+    from ..models import PushSubscription
+    from .webpush import push_available
+
+    wanting = [
+        c
+        for c in batch
+        if not c.skip_reason and c.recipient_id in prefs and prefs[c.recipient_id].push(c.kind)
+    ]
+    if not wanting or not push_available():
+        return []
+    with_device = set(
+        PushSubscription.objects.filter(user_id__in={c.recipient_id for c in wanting})
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    return [
+        Delivery(
+            recipient_id=c.recipient_id,
+            kind=c.kind,
+            object_key=c.object_key,
+            due_at=c.due_at,
+            channel=Delivery.Channel.PUSH,
+            created_at=stamp,
+        )
+        for c in wanting
+        if c.recipient_id in with_device
+    ]
 
 
 def enqueue_pending(now: dt.datetime) -> tuple[int, int]:

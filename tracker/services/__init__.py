@@ -61,6 +61,13 @@ from .preferences import (
     notification_settings_fields,
     notification_settings_update,
 )
+from .push import (
+    ERR_PUSH_UNAVAILABLE,
+    push_available,
+    push_subscribe,
+    push_test,
+    push_unsubscribe,
+)
 from .review import (
     ERR_NOT_AUTHOR,
     alert_acknowledge,

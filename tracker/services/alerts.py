@@ -5,7 +5,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Alert, Delivery, Notification, ReminderKind
+from ..models import (
+    Alert,
+    Delivery,
+    Notification,
+    NotificationSettings,
+    PushSubscription,
+    ReminderKind,
+)
 from ..safety import pt_of, sign_labels
 
 TITLES = {
@@ -52,14 +59,40 @@ def alert_raise(*, client, kind: str, signs=(), session_log=None, assessment=Non
         )
         # The e-mail goes out at once (after commit), through Celery. If the broker is down
         # the row waits and the next dispatcher run sends it.
-        delivery = Delivery.objects.create(
-            recipient=pt,
-            kind=ReminderKind.PT_ALERT,
-            object_key=f"alert:{alert.pk}",
-            due_at=timezone.now(),
-        )
-        transaction.on_commit(lambda: _enqueue(delivery.pk))
+        prefs = NotificationSettings.objects.filter(user=pt).first() or NotificationSettings()
+        due = timezone.now()
+        deliveries = [
+            Delivery.objects.create(
+                recipient=pt,
+                kind=ReminderKind.PT_ALERT,
+                object_key=f"alert:{alert.pk}",
+                due_at=due,
+                channel=prefs.channel(ReminderKind.PT_ALERT),
+            )
+        ]
+        if _wants_push(pt, prefs):  # and a push message to her phone beside it (issue 17)
+            deliveries.append(
+                Delivery.objects.create(
+                    recipient=pt,
+                    kind=ReminderKind.PT_ALERT,
+                    object_key=f"alert:{alert.pk}",
+                    due_at=due,
+                    channel=Delivery.Channel.PUSH,
+                )
+            )
+        for delivery in deliveries:
+            transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
     return alert
+
+
+def _wants_push(pt, prefs: NotificationSettings) -> bool:
+    from ..reminders.webpush import push_available
+
+    return (
+        prefs.push(ReminderKind.PT_ALERT)
+        and push_available()
+        and PushSubscription.objects.filter(user=pt).exists()
+    )
 
 
 def _enqueue(delivery_id: int) -> None:

@@ -59,6 +59,9 @@ class ExerciseInput:
     done: bool = False
     sets_done: int | None = None
     load_used: str = ""
+    # Guided mode's "too hard". None: keep what the line had (False for a new line), so an
+    # edit through the web form, which has no such field, never clears it.
+    too_hard: bool | None = None
 
 
 @dataclass
@@ -198,6 +201,13 @@ def _save_exercises(log: SessionLog, session: ScheduledSession | None, rows: lis
     )
     if any(row.prescription_id not in allowed for row in rows):
         raise ValidationError(ERR_EXERCISE)
+    too_hard_before = set()
+    if any(row.too_hard is None for row in rows):
+        too_hard_before = set(
+            ExerciseLog.objects.filter(log=log, too_hard=True).values_list(
+                "prescription_id", flat=True
+            )
+        )
     ExerciseLog.objects.filter(log=log).delete()
     ExerciseLog.objects.bulk_create(
         ExerciseLog(
@@ -206,6 +216,9 @@ def _save_exercises(log: SessionLog, session: ScheduledSession | None, rows: lis
             done=row.done,
             sets_done=row.sets_done,
             load_used=row.load_used[:80],
+            too_hard=(
+                row.prescription_id in too_hard_before if row.too_hard is None else row.too_hard
+            ),
         )
         for row in rows
     )
@@ -273,12 +286,14 @@ def log_snapshot(log: SessionLog) -> dict:
         "avg_heart_rate": log.avg_heart_rate,
         "notes": log.notes,
         "warning_signs": list(log.warning_signs),
+        # "too_hard" only when set, so a line from before guided mode reads the same.
         "exercises": [
             {
                 k: v
                 for k, v in asdict(
-                    ExerciseInput(e.prescription_id, e.done, e.sets_done, e.load_used)
+                    ExerciseInput(e.prescription_id, e.done, e.sets_done, e.load_used, e.too_hard)
                 ).items()
+                if k != "too_hard" or v
             }
             for e in log.exercises.all()
         ],

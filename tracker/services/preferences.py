@@ -4,7 +4,8 @@ page (tracker/views/notifications.py) and the API (/api/v1/me/preferences/).
 Which settings a user has follows her role, as the web page shows them: a physical therapist
 (approved) has the PT's reminders, everyone else a client's. Urgent alerts and safety messages
 (NotificationSettings.ALWAYS_ON) cannot be switched off (SAFETY.md section 1): asking to is
-refused, asking to keep them on changes nothing. Quiet hours need both ends, or neither."""
+refused, asking to keep them on changes nothing. Quiet hours need both ends, or neither.
+Push notifications (`<kind>_push`) can be turned on only when the server has VAPID keys."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from users.models import User
 
 from ..models import NotificationSettings
+from ..reminders.webpush import push_available
 
 ERR_ALWAYS_ON = _(
     "These messages cannot be switched off: they are about someone's safety. You can choose "
@@ -20,14 +22,24 @@ ERR_ALWAYS_ON = _(
 )
 ERR_NOT_YOUR_SETTING = _("This setting is not one of yours: nothing was saved.")
 ERR_QUIET_HOURS_BOTH = _("Give both the start and the end of your quiet hours, or neither.")
+ERR_PUSH_OFF = _(
+    "Notifications on your phone are not available on this Prenafit server: nothing was saved."
+)
+PUSH_SETTINGS = frozenset(
+    ("session_upcoming_push", "session_missed_push", "assessment_due_push", "pt_alert_push",
+     "pt_digest_push")
+)  # fmt: skip
 
 # The settings each role has (the web page shows the same ones).
 CLIENT_SETTINGS = (
     "session_upcoming", "session_upcoming_channel", "session_mode", "session_lead_minutes",
     "digest_time", "session_missed", "session_missed_channel", "assessment_due",
     "assessment_due_channel", "weekly_check_in",
+    "session_upcoming_push", "session_missed_push", "assessment_due_push",
 )  # fmt: skip
-PT_SETTINGS = ("pt_alert_channel", "pt_digest", "pt_digest_channel")
+PT_SETTINGS = (
+    "pt_alert_channel", "pt_digest", "pt_digest_channel", "pt_alert_push", "pt_digest_push",
+)  # fmt: skip
 SHARED_SETTINGS = ("quiet_start", "quiet_end")
 CLIENT_ALWAYS_ON = ("rescreen_due",)
 PT_ALWAYS_ON = ("pt_alert",)
@@ -61,6 +73,9 @@ def notification_settings_update(*, user: User, **changes) -> NotificationSettin
             continue  # on it stays
         if name not in allowed:
             errors.setdefault(name, []).append(ERR_NOT_YOUR_SETTING)
+            continue
+        if name in PUSH_SETTINGS and value and not push_available():
+            errors.setdefault(name, []).append(ERR_PUSH_OFF)
             continue
         setattr(prefs, name, value)
         fields.append(name)

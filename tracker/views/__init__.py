@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from tracker.guided import guided_offered
 from tracker.selectors import assessment_due, client_home, home_questions, local_today
 from users.selectors import active_link_for_client
 
@@ -39,4 +40,9 @@ def home(request):
     context.update(
         home_questions(user, context.get("profile"), safety, context.get("screening"), today)
     )
+    # "Start guided session" on today's session, or on the next one when it is this week's.
+    active = safety is not None and safety.active
+    for key, session in (("start_today", "session"), ("start_next", "next")):
+        found = context.get(session)
+        context[key] = found is not None and guided_offered(found, today, active=active)
     return render(request, "tracker/client_home.html", context)

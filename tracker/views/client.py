@@ -27,6 +27,7 @@ from tracker.forms import (
     SeenForm,
     SelfClearanceForm,
 )
+from tracker.guided import guided_offered
 from tracker.models import Screening
 from tracker.safety import state_of
 from tracker.services.enrolment import ALREADY_ENROLLED
@@ -258,6 +259,7 @@ def week(request):
     held = selectors.on_hold(safety)
     for session in sessions:
         session.state = selectors.session_state(session, today, on_hold=held)
+        session.offered = guided_offered(session, today, active=safety.active)
     return render(
         request,
         "tracker/week.html",
@@ -299,14 +301,14 @@ def session_detail(request, session_id):
     client = request.user
     session = selectors.session_for_client(client=client, session_id=session_id)
     today = selectors.local_today(client)
+    safety = state_of(client)
     return render(
         request,
         "tracker/session_detail.html",
         {
             "session": selectors.session_with_content(session),
-            "state": selectors.session_state(
-                session, today, on_hold=selectors.on_hold(state_of(client))
-            ),
+            "state": selectors.session_state(session, today, on_hold=selectors.on_hold(safety)),
+            "offered": guided_offered(session, today, active=safety.active),
             "reschedule_form": RescheduleForm(initial={"date": session.date}),
             "today": today,
         },

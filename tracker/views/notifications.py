@@ -1,5 +1,6 @@
 """In-app notifications, reminder preferences, and the one-click unsubscribe."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -7,10 +8,11 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tracker import services
+from tracker import selectors, services
 from tracker.forms import NotificationSettingsForm
 from tracker.models import Notification, NotificationSettings, ReminderKind
 from tracker.reminders.delivery import read_unsubscribe_token, settings_for
@@ -62,8 +64,9 @@ def notification_read_all(request):
 @require_http_methods(["GET", "POST"])
 def notification_settings(request):
     current = settings_for(request.user)
+    push = services.push_available()
     form = NotificationSettingsForm(
-        request.POST or None, instance=current, is_pt=request.user.is_active_pt
+        request.POST or None, instance=current, is_pt=request.user.is_active_pt, push=push
     )
     if request.method == "POST" and form.is_valid():
         # The same service as the API's /me/preferences/ (its refusals next to the fields).
@@ -74,7 +77,51 @@ def notification_settings(request):
         else:
             messages.success(request, _("Your reminder settings were saved."))
             return redirect("tracker:notification_settings")
-    return render(request, "tracker/notification_settings.html", {"form": form})
+    context = {"form": form, "push": push}
+    if push:
+        context["devices"] = list(selectors.push_devices(request.user))
+        context["vapid_public_key"] = settings.VAPID_PUBLIC_KEY
+    return render(request, "tracker/notification_settings.html", context)
+
+
+@login_required
+@require_POST
+def push_remove(request, subscription_id):
+    """Remove one of her devices from push notifications (anyone else's: 404)."""
+    device = selectors.push_device_for(user=request.user, subscription_id=subscription_id)
+    services.push_unsubscribe(subscription=device)
+    messages.success(request, _("That device will get no more notifications from Prenafit."))
+    return redirect("tracker:notification_settings")
+
+
+@login_required
+@require_POST
+def push_test(request):
+    """Send a test notification to each of her devices now, and say how many took it."""
+    try:
+        sent = services.push_test(user=request.user)
+    except ValidationError as exc:  # the server offers no push
+        messages.error(request, " ".join(exc.messages))
+        return redirect("tracker:notification_settings")
+    if sent:
+        messages.success(
+            request,
+            ngettext(
+                "Sent to %(n)d device. It should show on the screen in a moment.",
+                "Sent to %(n)d devices. It should show on each screen in a moment.",
+                sent,
+            )
+            % {"n": sent},
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                'No device is set up yet. Use "Turn on notifications on this phone" on the '
+                "phone you want them on."
+            ),
+        )
+    return redirect("tracker:notification_settings")
 
 
 @csrf_exempt  # RFC 8058 one-click unsubscribe: mail clients POST without a session

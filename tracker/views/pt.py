@@ -121,7 +121,7 @@ def client_detail(request, client_id):
         "logs": list(
             SessionLog.objects.filter(client=client)
             .select_related("session__template")
-            .prefetch_related("revisions")
+            .prefetch_related("revisions", selectors.exercise_lines())
             .order_by("-performed_on", "-pk")[:30]
         ),
         "notes": list(PTNote.objects.filter(client=client).select_related("author")),
