@@ -267,3 +267,60 @@ def test_log_out_wipes_the_phone(phone, live_server, context):
     # landing page registers again, hold nothing of hers).
     assert "prenafit-pages" not in left["caches"], left
     assert "prenafit" not in left["dbs"], left
+
+
+def test_a_log_sent_while_her_program_is_paused_is_kept_and_flagged(phone, live_server, context):
+    """SAFETY.md section 1: data is never refused for being inconvenient."""
+    from tracker.services.safety import pause_open
+
+    client, session = _client_with_session_today(name="Paz Paused")
+    page, base = phone, live_server.url
+    _log_in(page, base, client.email)
+    page.goto(f"{base}/me/sessions/{session.pk}/log/")
+    context.set_offline(True)
+    page.get_by_label("Completed").check()
+    page.get_by_label("Minutes").fill("40")
+    page.get_by_label("Effort (Borg scale 6-20)").select_option("12")
+    page.get_by_role("button", name="Save my log").click()
+    expect(page.locator("[data-offline-saved]")).to_be_visible()
+
+    pause_open(client=client, by=client, reason="holiday", today=utc_today())  # meanwhile
+    context.set_offline(False)
+    expect(page.locator("[data-offline-saved]")).to_contain_text("Sent:")
+    log = SessionLog.objects.get(client=client)
+    assert (log.minutes, log.rpe, log.flagged) == (40, 12, True)
+
+
+def test_a_different_log_for_a_session_already_logged_is_refused_and_she_is_told(
+    phone, live_server, context
+):
+    from tracker import services
+    from tracker.services import LogInput
+
+    client, session = _client_with_session_today(name="Dora Double")
+    page, base = phone, live_server.url
+    _log_in(page, base, client.email)
+    page.goto(f"{base}/me/sessions/{session.pk}/log/")
+    context.set_offline(True)
+    page.get_by_label("Completed").check()
+    page.get_by_label("Minutes").fill("35")
+    page.get_by_label("Effort (Borg scale 6-20)").select_option("14")
+    page.get_by_role("button", name="Save my log").click()
+    expect(page.locator("[data-offline-saved]")).to_be_visible()
+
+    # Meanwhile she logged it from her laptop.
+    services.session_log_record(
+        client=client,
+        session=session,
+        data=LogInput(status="completed", performed_on=session.date, minutes=60, rpe=13),
+        today=utc_today(),
+    )
+    context.set_offline(False)
+    refused = page.locator("[data-outbox=refused]")
+    expect(refused).to_contain_text("Not sent")
+    expect(refused).to_contain_text("already")
+    assert list(SessionLog.objects.filter(client=client).values_list("minutes", flat=True)) == [60]
+    refused.get_by_role("button", name="Discard").click()
+    expect(refused).to_have_count(0)
+    page.reload()
+    expect(page.locator("[data-outbox=refused]")).to_have_count(0)
