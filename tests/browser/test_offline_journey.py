@@ -55,6 +55,18 @@ def _wait_for_worker(page):
     )
 
 
+def _log_offline(page, context, *, minutes: int, rpe: int, signs=()):
+    """Cut the network, fill in the open log form (completed) and save: kept on the phone."""
+    context.set_offline(True)
+    page.get_by_label("Completed").check()
+    page.get_by_label("Minutes").fill(str(minutes))
+    page.get_by_label("Effort (Borg scale 6-20)").select_option(str(rpe))
+    for sign in signs:
+        page.get_by_label(sign).check()
+    page.get_by_role("button", name="Save my log").click()
+    expect(page.locator("[data-offline-saved]")).to_be_visible()
+
+
 @pytest.fixture
 def phone(page):
     page.set_viewport_size(PHONE)
@@ -90,11 +102,7 @@ def test_a_log_made_offline_is_sent_once_when_back_online(phone, live_server, co
     page.goto(f"{base}/me/sessions/{session.pk}/log/")
     expect(page.get_by_role("heading", name="Log your session")).to_be_visible()
 
-    context.set_offline(True)
-    page.get_by_label("Completed").check()
-    page.get_by_label("Minutes").fill("47")
-    page.get_by_label("Effort (Borg scale 6-20)").select_option("13")
-    page.get_by_role("button", name="Save my log").click()
+    _log_offline(page, context, minutes=47, rpe=13)
     expect(
         page.get_by_text("Saved on this phone. It will be sent when you are back")
     ).to_be_visible()
@@ -154,12 +162,7 @@ def test_a_warning_sign_ticked_offline_says_so_at_once_and_holds_once_sent(
     _wait_for_worker(page)
     page.goto(f"{base}/me/sessions/{session.pk}/log/")
 
-    context.set_offline(True)
-    page.get_by_label("Completed").check()
-    page.get_by_label("Minutes").fill("15")
-    page.get_by_label("Effort (Borg scale 6-20)").select_option("15")
-    page.get_by_label("Vaginal bleeding").check()
-    page.get_by_role("button", name="Save my log").click()
+    _log_offline(page, context, minutes=15, rpe=15, signs=["Vaginal bleeding"])
     saved = page.locator("[data-offline-saved]")
     expect(saved).to_contain_text("Call your maternity unit or the emergency number now")
     expect(saved).to_contain_text("Nobody has been told yet")
@@ -202,12 +205,7 @@ def test_an_expired_session_keeps_the_log_until_she_logs_in(phone, live_server, 
     page, base = phone, live_server.url
     _log_in(page, base, client.email)
     page.goto(f"{base}/me/sessions/{session.pk}/log/")
-    context.set_offline(True)
-    page.get_by_label("Completed").check()
-    page.get_by_label("Minutes").fill("30")
-    page.get_by_label("Effort (Borg scale 6-20)").select_option("12")
-    page.get_by_role("button", name="Save my log").click()
-    expect(page.locator("[data-offline-saved]")).to_be_visible()
+    _log_offline(page, context, minutes=30, rpe=12)
 
     context.clear_cookies()  # her session ran out while she was away
     context.set_offline(False)
@@ -277,12 +275,7 @@ def test_a_log_sent_while_her_program_is_paused_is_kept_and_flagged(phone, live_
     page, base = phone, live_server.url
     _log_in(page, base, client.email)
     page.goto(f"{base}/me/sessions/{session.pk}/log/")
-    context.set_offline(True)
-    page.get_by_label("Completed").check()
-    page.get_by_label("Minutes").fill("40")
-    page.get_by_label("Effort (Borg scale 6-20)").select_option("12")
-    page.get_by_role("button", name="Save my log").click()
-    expect(page.locator("[data-offline-saved]")).to_be_visible()
+    _log_offline(page, context, minutes=40, rpe=12)
 
     pause_open(client=client, by=client, reason="holiday", today=utc_today())  # meanwhile
     context.set_offline(False)
@@ -301,12 +294,7 @@ def test_a_different_log_for_a_session_already_logged_is_refused_and_she_is_told
     page, base = phone, live_server.url
     _log_in(page, base, client.email)
     page.goto(f"{base}/me/sessions/{session.pk}/log/")
-    context.set_offline(True)
-    page.get_by_label("Completed").check()
-    page.get_by_label("Minutes").fill("35")
-    page.get_by_label("Effort (Borg scale 6-20)").select_option("14")
-    page.get_by_role("button", name="Save my log").click()
-    expect(page.locator("[data-offline-saved]")).to_be_visible()
+    _log_offline(page, context, minutes=35, rpe=14)
 
     # Meanwhile she logged it from her laptop.
     services.session_log_record(
