@@ -21,7 +21,7 @@
   const csrf = () => meta("csrf-token");
   const PACK_URL = "/me/offline.json";
   const PACK_KEY = "prenafit-pack";
-  const PACK_MAX_AGE_MS = 6 * 60 * 60 * 1000;
+  const PACK_MAX_AGE_MS = 60 * 60 * 1000;
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
@@ -179,6 +179,9 @@
       flushing = core
         .flush(csrf(), user)
         .then((outcomes) => {
+          if (outcomes.some((o) => o.state === "sent")) {
+            keepPages(true); // the kept copies of her sessions now show them logged
+          }
           outcomes.filter((o) => o.state === "sent").forEach((o) => {
             sentNow.push(o);
             // The page she saved it on says "sent" in place (guided.js, the log form below).
@@ -216,6 +219,7 @@
         .filter((o) => o.state === "sent" && o.row.key !== row.key)
         .forEach((o) => sentNow.push(o));
       if (mine && mine.state === "sent") {
+        keepPages(true);
         return { state: "sent", result: mine.result };
       }
       if (mine && mine.state === "refused") {
@@ -246,7 +250,7 @@
   flush();
 
   // --- the pages her phone keeps ---------------------------------------------------------------
-  async function keepPages() {
+  async function keepPages(force) {
     if (!navigator.onLine || !navigator.serviceWorker) {
       return;
     }
@@ -262,7 +266,7 @@
     }
     const pack = await response.json();
     const last = JSON.parse(localStorage.getItem(PACK_KEY) || "{}");
-    if (last.version === pack.version && Date.now() - last.at < PACK_MAX_AGE_MS) {
+    if (!force && last.version === pack.version && Date.now() - last.at < PACK_MAX_AGE_MS) {
       return;
     }
     delete pack.csrf; // the page's token is used; the cached list keeps none

@@ -3,8 +3,9 @@
 // - Static files: cached at install, served from the cache first.
 // - Pages: from the network (5 s at most); the pages her phone keeps for offline use (the
 //   next 14 days of her sessions, their guided mode and log form, their exercise pages, home:
-//   tracker/offline.py) are refreshed in the cache when the page asks, and answer when the
-//   network does not. Any other page answers the offline page.
+//   tracker/offline.py) are fetched into the cache when the page asks (static/js/offline.js:
+//   when the list changes, hourly, and after a log is sent), and answer when the network does
+//   not. Any other page answers the offline page.
 // - Logs made offline wait in IndexedDB (static/js/outbox_core.js) and are sent by the page
 //   (online event, page load) or here on Background Sync.
 // - Push: shows the reminder and opens its page on click.
@@ -77,14 +78,7 @@ async function page(request) {
   const url = new URL(request.url);
   const key = url.origin + url.pathname;
   try {
-    const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
-    if (response.ok && !response.redirected) {
-      const cache = await caches.open(PAGES_CACHE);
-      if (await cache.match(key)) {
-        cache.put(key, response.clone()); // keep the kept pages fresh
-      }
-    }
-    return response;
+    return await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
   } catch (error) {
     const cached = await caches.match(key, { cacheName: PAGES_CACHE });
     if (cached) {
@@ -126,7 +120,12 @@ async function keepPages(pack) {
   );
   for (const path of pack.urls) {
     try {
-      const response = await fetch(path, { credentials: "same-origin" });
+      // Marked as the phone's copy: the page then leaves her one-time messages ("Session
+      // logged") for the page she opens herself (templates/base.html).
+      const response = await fetch(path, {
+        credentials: "same-origin",
+        headers: { "X-Offline-Copy": "1" },
+      });
       if (response.ok && !response.redirected) {
         await cache.put(path, response);
       }

@@ -233,6 +233,8 @@ def test_her_next_sessions_open_offline_and_other_pages_say_offline(phone, live_
     context.set_offline(True)
     page.goto(f"{base}/me/sessions/{session.pk}/")
     expect(page.get_by_role("heading", name=session.template.name, exact=False)).to_be_visible()
+    page.goto(f"{base}/me/sessions/{session.pk}/go/")
+    expect(page.get_by_role("button", name="None of these, start")).to_be_visible()
     exercise = session.template.blocks.first().prescriptions.first().exercise
     page.goto(base + exercise.get_absolute_url())
     expect(page.get_by_role("heading", name=exercise.name)).to_be_visible()

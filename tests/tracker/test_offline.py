@@ -139,3 +139,15 @@ def test_log_out_tells_the_browser_to_wipe_this_site(client, enrolled):
     assert "_auth_user_id" not in client.session
     # Asking (GET) wipes nothing: it only shows the confirmation page.
     assert "Clear-Site-Data" not in client.get(reverse("account_logout"))
+
+
+def test_the_phones_copy_of_a_page_leaves_her_messages_for_the_page_she_opens(client, enrolled):
+    """The worker fetches the pages it keeps in the background: a one-time message must wait
+    for the page she opens herself."""
+    client.force_login(enrolled)
+    client.post(reverse("tracker:notifications_read_all"))  # leaves a message for the next page
+    message = "All notifications marked as read."
+
+    copy = client.get(reverse("home"), headers={"X-Offline-Copy": "1"})
+    assert message not in copy.content.decode()
+    assert message in client.get(reverse("home")).content.decode()
