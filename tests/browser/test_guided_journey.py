@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_offline_journey import (
+    SYNC,
     _client_with_session_today,
     _log_in,
     _wait_for_worker,
@@ -80,8 +81,8 @@ def test_a_guided_session_with_the_network_cut_mid_session(phone, live_server, c
     # Back online: the page sends it once.
     context.unroute("**/*")
     context.set_offline(False)
-    expect(page.locator("[data-outbox=sent]")).to_be_visible()
-    expect(saved.get_by_role("heading", name="Saved. Well done!")).to_be_visible()
+    expect(page.locator("[data-outbox=sent]")).to_be_visible(timeout=SYNC)
+    expect(saved.get_by_role("heading", name="Saved. Well done!")).to_be_visible(timeout=SYNC)
     expect(saved.get_by_text("Saved on this phone")).to_be_hidden()
     screenshot("guided-06-sent")
     log = SessionLog.objects.get(client=client)
@@ -94,7 +95,7 @@ def test_a_guided_session_with_the_network_cut_mid_session(phone, live_server, c
     too_hard = ExerciseLog.objects.filter(log=log, too_hard=True)
     assert [line.prescription_id for line in too_hard] == [steps[1]["prescription"]]
     page.goto(base + "/home/")
-    expect(page.locator("[data-outbox=sent], [data-outbox=waiting]")).to_have_count(0)
+    expect(page.locator("[data-outbox=sent], [data-outbox=waiting]")).to_have_count(0, timeout=SYNC)
     assert SessionLog.objects.filter(client=client).count() == 1
 
 

@@ -61,13 +61,17 @@ def test_a_pushed_reminder_shows_and_its_click_opens_the_session(page, live_serv
             "data": json.dumps(payload),
         },
     )
-    page.wait_for_function(
-        "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0"
-    )
-    shown = page.evaluate(
-        """async () => (await (await navigator.serviceWorker.ready).getNotifications())
-            .map(n => ({title: n.title, body: n.body, url: n.data.url, tag: n.tag}))"""
-    )
+    # Chromium's list of shown notifications can read empty for a moment while it writes it:
+    # read it in one go once it has the notification.
+    shown = []
+    for _ in range(50):
+        shown = page.evaluate(
+            """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                .map(n => ({title: n.title, body: n.body, url: n.data.url, tag: n.tag}))"""
+        )
+        if shown:
+            break
+        page.wait_for_timeout(100)
     assert shown == [
         {
             "title": payload["title"],
@@ -77,16 +81,29 @@ def test_a_pushed_reminder_shows_and_its_click_opens_the_session(page, live_serv
         }
     ]
 
-    worker = next(w for w in context.service_workers if w.url.endswith("/sw.js"))
+    # The worker that controls her page (Chromium may also list one it stopped or replaced).
+    worker = next(
+        w
+        for w in reversed(context.service_workers)
+        if w.evaluate("() => self.registration.active === self.serviceWorker")
+    )
     worker.evaluate(
         """async () => {
-            const [notification] = await self.registration.getNotifications();
-            self.dispatchEvent(new NotificationEvent("notificationclick", {notification}));
+            let list = [];
+            for (let i = 0; i < 50 && !list.length; i++) {
+                list = await self.registration.getNotifications();
+                if (!list.length) await new Promise(r => setTimeout(r, 100));
+            }
+            self.dispatchEvent(new NotificationEvent("notificationclick", {notification: list[0]}));
         }"""
     )
     page.wait_for_url(base + payload["url"])
     expect(page.get_by_role("heading", name=session.template.name, exact=False)).to_be_visible()
-    closed = page.evaluate(
-        "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length"
-    )
-    assert closed == 0
+    for _ in range(50):  # the click closed it
+        left = page.evaluate(
+            "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length"
+        )
+        if left == 0:
+            break
+        page.wait_for_timeout(100)
+    assert left == 0
