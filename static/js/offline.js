@@ -281,7 +281,7 @@
         return; // the form posts as usual
       }
       event.preventDefault();
-      const body = logBody(new FormData(form));
+      const body = logBody(form);
       const date = form.querySelector("[name=performed_on]");
       if (date && date.value === date.defaultValue && form.dataset.offlineUrl.includes("/sessions/")) {
         // A page kept on the phone was made days ago: left alone, the date is the server's
@@ -319,7 +319,8 @@
   });
 
   // The log form's fields as the API takes them (tracker/api/serializers.py LogRequestSerializer).
-  function logBody(data) {
+  function logBody(form) {
+    const data = new FormData(form);
     const number = (name) => {
       const value = (data.get(name) || "").toString().trim();
       return value === "" ? null : Number(value);
@@ -336,16 +337,12 @@
       warning_signs: data.getAll("warning_signs"),
       exercises: [],
     };
-    const seen = new Set();
-    for (const name of data.keys()) {
-      const match = /^rx_(\d+)_/.exec(name);
-      if (match && !seen.has(match[1])) {
-        seen.add(match[1]);
-      }
-    }
-    document.querySelectorAll("input[name^='rx_'][name$='_done']").forEach((box) => seen.add(/^rx_(\d+)_/.exec(box.name)[1]));
+    // One line per exercise of the checklist (ticked or not: FormData leaves unticked out).
+    const ids = [...form.querySelectorAll("input[name^='rx_'][name$='_done']")].map(
+      (box) => /^rx_(\d+)_/.exec(box.name)[1]
+    );
     if (status !== "skipped") {
-      seen.forEach((id) => {
+      ids.forEach((id) => {
         body.exercises.push({
           prescription: Number(id),
           done: data.get("rx_" + id + "_done") === "on",
