@@ -6,6 +6,12 @@ file is the program's newest version; `load_program --publish` (and `seed_demo`)
 when it is new, so it becomes the version new enrolments use. Version numbers are given by
 the database, in load order.
 
+Languages: English is the program; Spanish sits beside each translated field as `<field>_es`
+(and a fact's `label_es`/`value_es`), written out only where set. The content hash covers the
+English only, so a file that adds or corrects Spanish is the same version: loading it refreshes
+that version's Spanish in place (`outcome` "translated"); the English, the clinical content,
+never changes in a published version.
+
 Heart rate: a prescription gives a ceiling in beats a minute (`hr_max_bpm`, SAFETY.md
 section 5). The old 60-80% band (`hr_min_pct`/`hr_max_pct`) is still read, so files of
 versions published with it load unchanged, and is written out only where it is set."""
@@ -35,6 +41,7 @@ from .services import _next_number, version_publish
 
 SCHEMA_VERSION = 1
 DATA_DIR = Path(__file__).resolve().parent / "data"
+SPANISH = "es"
 
 EXERCISE_FIELDS = [
     "slug",
@@ -80,6 +87,50 @@ PRESCRIPTION_FIELDS = [
     "evidence",
     "source",
 ]
+
+
+# The fields each kind of row has in both languages (programs/translation.py registers them).
+TRANSLATED = {
+    "program": ["name", "summary"],
+    "version": ["notes"],
+    "exercise": ["name", "equipment", "instructions", "safety_notes"],
+    "phase": ["name", "description"],
+    "template": ["name", "description"],
+    "block": ["notes"],
+    "prescription": ["load", "cue"],
+    "fact": ["label", "value"],
+}
+KIND_FIELDS = {
+    "version": VERSION_FIELDS,
+    "exercise": EXERCISE_FIELDS,
+    "phase": PHASE_FIELDS,
+    "template": TEMPLATE_FIELDS,
+    "block": BLOCK_FIELDS,
+    "prescription": PRESCRIPTION_FIELDS,
+}
+
+
+def _es(field: str) -> str:
+    return f"{field}_{SPANISH}"
+
+
+def _with_spanish(kind: str, fields: list[str]) -> list[str]:
+    """A kind's fields in file order, each translated one followed by its Spanish."""
+    out = []
+    for f in fields:
+        out.append(f)
+        if f in TRANSLATED[kind]:
+            out.append(_es(f))
+    return out
+
+
+def english_only(data: dict) -> dict:
+    """The file without its Spanish: what the content hash and the version's identity cover."""
+    if isinstance(data, dict):
+        return {k: english_only(v) for k, v in data.items() if not k.endswith(f"_{SPANISH}")}
+    if isinstance(data, list):
+        return [english_only(v) for v in data]
+    return data
 
 
 # Accepted on load, exported only when set: the band of versions published before the ceiling.
@@ -220,6 +271,7 @@ def _heart_rate_errors(rx: dict, where: str) -> list[str]:
 
 
 def _content_hash(data: dict) -> str:
+    data = english_only(data)
     canonical = {"program": data["program"], "version": data["version"]}
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
@@ -236,20 +288,24 @@ def program_load(data: dict, *, publish: bool = False) -> LoadResult:
         raise ProgramFileError(errors)
     created, updated = _load_exercises(data["exercises"])
     info = data["program"]
-    program, _ = Program.objects.get_or_create(slug=info["slug"], defaults={"name": info["name"]})
-    for field in ("name", "summary", "citation"):
-        setattr(program, field, info.get(field, ""))
+    program, _ = Program.objects.get_or_create(
+        slug=info["slug"], defaults={"name_en": info["name"]}
+    )
+    program.citation = info.get("citation", "")
+    _set_texts(program, "program", info)
     program.full_clean()
     program.save()
 
     digest = _content_hash(data)
     same = program.versions.filter(content_hash=digest).order_by("-number").first()
     if same is not None:
+        translated = _refresh_spanish(same, data["version"])
         if publish and not same.is_published:
             version_publish(version=same)
             same.refresh_from_db()
             return LoadResult(program, same, "published", created, updated)
-        return LoadResult(program, same, "unchanged", created, updated)
+        outcome = "translated" if translated else "unchanged"
+        return LoadResult(program, same, outcome, created, updated)
     first_load = not program.versions.exists()
     version = _create_version(program, data["version"], digest)
     if first_load or publish:
@@ -262,10 +318,13 @@ def program_load(data: dict, *, publish: bool = False) -> LoadResult:
 def _load_exercises(rows: list[dict]) -> tuple[int, int]:
     existing = {e.slug: e for e in Exercise.objects.all()}
     created = updated = 0
-    plain_fields = [f for f in EXERCISE_FIELDS if f not in ("slug", "replaced_by")]
+    plain_fields = [
+        f for f in EXERCISE_FIELDS if f not in ("slug", "replaced_by", *TRANSLATED["exercise"])
+    ]
     for row in rows:
         exercise = existing.get(row["slug"])
         values = {f: row[f] if row[f] is not None else _blank(f) for f in plain_fields}
+        values |= _texts("exercise", row)
         if exercise is None:
             exercise = Exercise(slug=row["slug"], **values)
             exercise.save()
@@ -292,33 +351,105 @@ def _blank(field: str):
     )
 
 
+def _texts(kind: str, row: dict) -> dict:
+    """A row's translated fields as model values: <field>_en from the file's <field>, and
+    <field>_es (blank when the file has none, so the English shows)."""
+    values = {}
+    for f in TRANSLATED[kind]:
+        values[f"{f}_en"] = row.get(f) or ""
+        values[_es(f)] = row.get(_es(f)) or ""
+    return values
+
+
+def _set_texts(obj, kind: str, row: dict) -> bool:
+    changed = False
+    for name, value in _texts(kind, row).items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _spanish_of(obj, kind: str) -> dict:
+    return {_es(f): getattr(obj, _es(f)) or "" for f in TRANSLATED[kind]}
+
+
+def _refresh_spanish(version: ProgramVersion, info: dict) -> bool:
+    """The file's English matches this version (same content hash): bring its Spanish up to
+    the file's, row by row in order. The English and everything clinical stay as they are."""
+    from .selectors import version_with_content
+
+    version = version_with_content(version_id=version.pk)
+    changed = []
+    if _set_texts(version, "version", info) | (version.facts != info.get("facts", [])):
+        version.facts = info.get("facts", [])
+        changed.append(version)
+    pairs = []
+    for phase, p in zip(version.phases.all(), info["phases"], strict=True):
+        pairs.append((phase, "phase", p))
+        for t_obj, t in zip(phase.templates.all(), p.get("templates") or [], strict=True):
+            pairs.append((t_obj, "template", t))
+            for b_obj, b in zip(t_obj.blocks.all(), t.get("blocks") or [], strict=True):
+                pairs.append((b_obj, "block", b))
+                for rx, r in zip(
+                    b_obj.prescriptions.all(), b.get("prescriptions") or [], strict=True
+                ):
+                    pairs.append((rx, "prescription", r))
+    for obj, kind, row in pairs:
+        wanted = {_es(f): row.get(_es(f)) or "" for f in TRANSLATED[kind]}
+        if _spanish_of(obj, kind) != wanted:
+            for name, value in wanted.items():
+                setattr(obj, name, value)
+            changed.append(obj)
+    for obj in changed:
+        fields = [_es(f) for f in TRANSLATED["version" if obj is version else _kind_of(obj)]]
+        # A published version's content is locked in the admin; its Spanish is a rendering of
+        # the same content, so the loader may bring it up to date (a queryset update, no save()).
+        updates = {name: getattr(obj, name) for name in fields}
+        if obj is version:
+            updates["facts"] = version.facts
+        type(obj).objects.filter(pk=obj.pk).update(**updates)
+    return bool(changed)
+
+
+def _kind_of(obj) -> str:
+    return {
+        Phase: "phase",
+        SessionTemplate: "template",
+        Block: "block",
+        Prescription: "prescription",
+    }[type(obj)]
+
+
 def _create_version(program: Program, info: dict, digest: str) -> ProgramVersion:
+    plain = [f for f in VERSION_FIELDS if f not in TRANSLATED["version"]]
     version = ProgramVersion(
         program=program,
         number=_next_number(program.pk),
         content_hash=digest,
-        **{f: info.get(f) if info.get(f) is not None else "" for f in VERSION_FIELDS},
+        **{f: info.get(f) if info.get(f) is not None else "" for f in plain},
+        **_texts("version", info),
     )
     version.full_clean()
     version.save()
     exercises = {e.slug: e for e in Exercise.objects.all()}
     phases, templates, blocks, prescriptions = [], [], [], []
     for p_order, p in enumerate(info["phases"]):
-        phases.append(Phase(version=version, order=p_order, **_pick(p, PHASE_FIELDS)))
+        phases.append(Phase(version=version, order=p_order, **_pick(p, "phase")))
     Phase.objects.bulk_create(phases)
     for phase, p in zip(phases, info["phases"], strict=True):
         for t_order, t in enumerate(p.get("templates") or []):
             templates.append(
-                (SessionTemplate(phase=phase, order=t_order, **_pick(t, TEMPLATE_FIELDS)), t)
+                (SessionTemplate(phase=phase, order=t_order, **_pick(t, "template")), t)
             )
     SessionTemplate.objects.bulk_create([t for t, _ in templates])
     for template, t in templates:
         for b_order, b in enumerate(t.get("blocks") or []):
-            blocks.append((Block(template=template, order=b_order, **_pick(b, BLOCK_FIELDS)), b))
+            blocks.append((Block(template=template, order=b_order, **_pick(b, "block")), b))
     Block.objects.bulk_create([b for b, _ in blocks])
     for block, b in blocks:
         for r_order, r in enumerate(b.get("prescriptions") or []):
-            values = _pick(r, PRESCRIPTION_FIELDS)
+            values = _pick(r, "prescription")
             values["exercise"] = exercises[values.pop("exercise")]
             rx = Prescription(block=block, order=r_order, **values)
             rx.full_clean(exclude=["block", "exercise"])
@@ -327,10 +458,12 @@ def _create_version(program: Program, info: dict, digest: str) -> ProgramVersion
     return version
 
 
-def _pick(row: dict, fields: list[str]) -> dict:
+def _pick(row: dict, kind: str) -> dict:
     text_fields = {"name", "description", "notes", "source", "load", "cue", "code", "evidence"}
-    values = {}
-    for f in fields:
+    values = _texts(kind, row)
+    for f in KIND_FIELDS[kind]:
+        if f in TRANSLATED[kind]:
+            continue
         value = row.get(f)
         if value is None and f in text_fields:
             value = ""
@@ -343,36 +476,48 @@ def _pick(row: dict, fields: list[str]) -> dict:
 # --- export -----------------------------------------------------------------------------
 
 
+def _row(obj, kind: str, fields: list[str] | None = None) -> dict:
+    """One row in file order: the English of a translated field under its plain name (whatever
+    language is active), its Spanish beside it only where there is some."""
+    out = {}
+    for f in fields or KIND_FIELDS[kind]:
+        if f in TRANSLATED[kind]:
+            out[f] = getattr(obj, f"{f}_en") or ""
+            spanish = getattr(obj, _es(f))
+            if spanish:
+                out[_es(f)] = spanish
+        else:
+            out[f] = getattr(obj, f)
+    return out
+
+
 def program_export(*, program: Program, version: ProgramVersion) -> dict:
     from .selectors import version_with_content
 
     version = version_with_content(version_id=version.pk)
+    program_row = _row(program, "program", ["slug", "name", "summary"])
+    program_row["citation"] = program.citation
     return {
         "schema_version": SCHEMA_VERSION,
-        "program": {
-            "slug": program.slug,
-            "name": program.name,
-            "summary": program.summary,
-            "citation": program.citation,
-        },
+        "program": program_row,
         "version": {
-            **{f: getattr(version, f) for f in VERSION_FIELDS},
+            **_row(version, "version"),
             "phases": [
                 {
-                    **{f: getattr(phase, f) for f in PHASE_FIELDS},
+                    **_row(phase, "phase"),
                     "templates": [
                         {
-                            **{f: getattr(t, f) for f in TEMPLATE_FIELDS},
+                            **_row(t, "template"),
                             "blocks": [
                                 {
-                                    **{f: getattr(b, f) for f in BLOCK_FIELDS},
+                                    **_row(b, "block"),
                                     "prescriptions": [
                                         {
-                                            **{
-                                                f: getattr(rx, f)
-                                                for f in PRESCRIPTION_FIELDS
-                                                if f != "exercise"
-                                            },
+                                            **_row(
+                                                rx,
+                                                "prescription",
+                                                [f for f in PRESCRIPTION_FIELDS if f != "exercise"],
+                                            ),
                                             "exercise": rx.exercise.slug,
                                         }
                                         for rx in b.prescriptions.all()
@@ -389,7 +534,7 @@ def program_export(*, program: Program, version: ProgramVersion) -> dict:
         },
         "exercises": [
             {
-                **{f: getattr(e, f) for f in EXERCISE_FIELDS if f != "replaced_by"},
+                **_row(e, "exercise", [f for f in EXERCISE_FIELDS if f != "replaced_by"]),
                 "replaced_by": e.replaced_by.slug if e.replaced_by else None,
             }
             for e in Exercise.objects.select_related("replaced_by").order_by("slug")
@@ -397,7 +542,7 @@ def program_export(*, program: Program, version: ProgramVersion) -> dict:
     }
 
 
-FACT_FIELDS = ["key", "label", "value", "evidence", "source"]
+FACT_FIELDS = ["key", "label", "label_es", "value", "value_es", "evidence", "source"]
 
 
 def _ordered_fact(fact: dict) -> dict:
@@ -409,18 +554,21 @@ def _ordered_fact(fact: dict) -> dict:
 def _reorder(data: dict) -> dict:
     """Keys in the file's documented order (prescriptions start with their exercise)."""
     data["version"]["facts"] = [_ordered_fact(f) for f in data["version"]["facts"]]
+    rx_fields = _with_spanish("prescription", PRESCRIPTION_FIELDS)
     for phase in data["version"]["phases"]:
         for template in phase["templates"]:
             for block in template["blocks"]:
                 block["prescriptions"] = [
                     {
                         f: rx.get(f)
-                        for f in PRESCRIPTION_FIELDS
-                        if f not in LEGACY_PRESCRIPTION_FIELDS or rx.get(f) is not None
+                        for f in rx_fields
+                        if f in rx
+                        and (f not in LEGACY_PRESCRIPTION_FIELDS or rx.get(f) is not None)
                     }
                     for rx in block["prescriptions"]
                 ]
-    data["exercises"] = [{f: e[f] for f in EXERCISE_FIELDS} for e in data["exercises"]]
+    exercise_fields = _with_spanish("exercise", EXERCISE_FIELDS)
+    data["exercises"] = [{f: e[f] for f in exercise_fields if f in e} for e in data["exercises"]]
     return data
 
 

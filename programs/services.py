@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Block, Phase, Prescription, ProgramVersion, SessionTemplate
 from .rules import (
@@ -13,10 +14,11 @@ from .rules import (
     template_minutes_warning,
 )
 
-ERR_ALREADY_PUBLISHED = "Version {number} is already published."
-ERR_TEMPLATE_WITHOUT_BLOCKS = "Session template “{name}” in “{phase}” has no blocks."
-ERR_PHASE_WITHOUT_TEMPLATES = "Phase “{name}” has no session templates."
-ERR_BLOCK_EXERCISE = "{phase} / {template} / {block}: {problem}"
+ERR_ALREADY_PUBLISHED = _("Version %(number)s is already published.")
+ERR_TEMPLATE_WITHOUT_BLOCKS = _("Session template “%(name)s” in “%(phase)s” has no blocks.")
+ERR_PHASE_WITHOUT_TEMPLATES = _("Phase “%(name)s” has no session templates.")
+# Translators: where in the program (phase / session template / block), then what is wrong.
+ERR_BLOCK_EXERCISE = _("%(phase)s / %(template)s / %(block)s: %(problem)s")
 
 
 def version_structure_problems(*, version: ProgramVersion) -> tuple[list[str], list[str]]:
@@ -31,11 +33,11 @@ def version_structure_problems(*, version: ProgramVersion) -> tuple[list[str], l
     for phase in phases:
         templates = list(phase.templates.all())
         if not templates:
-            errors.append(ERR_PHASE_WITHOUT_TEMPLATES.format(name=phase.name))
+            errors.append(ERR_PHASE_WITHOUT_TEMPLATES % {"name": phase.name})
         for template in templates:
             minutes = [b.minutes for b in template.blocks.all()]
             if not minutes:
-                errors.append(ERR_TEMPLATE_WITHOUT_BLOCKS.format(name=template, phase=phase.name))
+                errors.append(ERR_TEMPLATE_WITHOUT_BLOCKS % {"name": template, "phase": phase.name})
                 continue
             errors += _block_exercise_errors(phase, template)
             warning = template_minutes_warning(
@@ -54,12 +56,13 @@ def _block_exercise_errors(phase: Phase, template: SessionTemplate) -> list[str]
             problem = block_exercise_error(block.kind, rx.exercise.name, rx.exercise.kind)
             if problem:
                 errors.append(
-                    ERR_BLOCK_EXERCISE.format(
-                        phase=phase.name,
-                        template=template,
-                        block=block.get_kind_display().lower(),
-                        problem=problem,
-                    )
+                    ERR_BLOCK_EXERCISE
+                    % {
+                        "phase": phase.name,
+                        "template": template,
+                        "block": block.get_kind_display().lower(),
+                        "problem": problem,
+                    }
                 )
     return errors
 
@@ -70,7 +73,7 @@ def version_publish(*, version: ProgramVersion) -> list[str]:
     Returns warnings (e.g. minutes); raises ValidationError listing every structural error."""
     version = ProgramVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
-        raise ValidationError(ERR_ALREADY_PUBLISHED.format(number=version.number))
+        raise ValidationError(ERR_ALREADY_PUBLISHED, params={"number": version.number})
     errors, warnings = version_structure_problems(version=version)
     if errors:
         raise ValidationError(errors)
@@ -100,7 +103,8 @@ def version_clone_as_draft(*, version: ProgramVersion) -> ProgramVersion:
         start_week=version.start_week,
         adherence_threshold_percent=version.adherence_threshold_percent,
         weekly_minutes_target=version.weekly_minutes_target,
-        notes=version.notes,
+        notes_en=version.notes_en,
+        notes_es=version.notes_es,
         facts=version.facts,
     )
     phases = list(Phase.objects.filter(version=version).order_by("pk"))

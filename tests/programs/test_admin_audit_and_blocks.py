@@ -137,7 +137,12 @@ def test_the_admin_refuses_to_turn_a_block_of_strength_work_into_a_cool_down(cli
     template = resistance.template
     blocks = list(template.blocks.order_by("order"))
     index = blocks.index(resistance)
-    data = _values(template, ["order", "code", "name", "description", "evidence", "source"])
+    # The admin edits each translated field in both languages (name_en, name_es...).
+    data = _values(
+        template,
+        ["order", "code", "name_en", "name_es", "description_en", "description_es"]
+        + ["evidence", "source"],
+    )
 
     def post(kind):
         changes = {index: {"kind": kind}}
@@ -163,16 +168,19 @@ def test_exercises_added_and_deleted_in_the_admin_are_audited_with_their_ids(cli
         reverse("admin:programs_exercise_add"),
         {
             "slug": "wall-push-up",
-            "name": "Wall push-up",
+            "name_en": "Wall push-up",
+            "name_es": "Flexión en la pared",
             "kind": "resistance",
             "body_region": "upper_body",
-            "instructions": "Hands on the wall, lower slowly.",
+            "instructions_en": "Hands on the wall, lower slowly.",
+            "instructions_es": "Manos en la pared, baja despacio.",
             "sciatica_sources": "[]",
             "evidence": "default",
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     exercise = Exercise.objects.get(slug="wall-push-up")
+    assert (exercise.name_en, exercise.name_es) == ("Wall push-up", "Flexión en la pared")
     pk = exercise.pk
 
     client.post(reverse("admin:programs_exercise_delete", args=[pk]), {"post": "yes"})

@@ -25,6 +25,7 @@ class Command(BaseCommand):
             raise CommandError("\n".join(exc.messages)) from exc
         messages = {
             "unchanged": "already loaded as version {n}; nothing changed",
+            "translated": "already loaded as version {n}; its Spanish was brought up to date",
             "published": "loaded and published as version {n}",
             "draft": "changed: loaded as draft version {n} (publish it in the admin)",
         }
