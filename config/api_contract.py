@@ -12,6 +12,7 @@ code answers 409)."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -112,7 +113,9 @@ def exception_handler(exc, context):
                 fields.setdefault(".".join(path), []).append(message)
         codes = {code for path, _m, code in messages}
         code = codes.pop() if len(codes) == 1 and not fields else "invalid"
-        detail = " ".join(general + [m for ms in fields.values() for m in ms]) or "Invalid input."
+        detail = " ".join(general + [m for ms in fields.values() for m in ms]) or gettext(
+            "Invalid input."
+        )
         response.data = error_body(detail, code, fields)
         if code in CONFLICT_CODES:
             response.status_code = status.HTTP_409_CONFLICT
@@ -136,7 +139,7 @@ def api_not_found(request) -> JsonResponse:
 def not_found_json(request) -> JsonResponse:
     """An /api/ address that matches no operation (an id that is not a number) is still
     answered in the API's shape."""
-    return JsonResponse(error_body("Not found.", "not_found"), status=404)
+    return JsonResponse(error_body(gettext("Not found."), "not_found"), status=404)
 
 
 # --- the schema ---------------------------------------------------------------------------

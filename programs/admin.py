@@ -5,8 +5,14 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import (
+    TranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
 
 from . import services
 from .models import Block, Exercise, Phase, Prescription, Program, ProgramVersion, SessionTemplate
@@ -68,7 +74,7 @@ def _change_link(obj, label=None):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(TranslationAdmin):
     list_display = ["name", "kind", "body_region", "equipment", "supine", "replaced_by", "evidence"]
     list_filter = ["kind", "body_region", "supine", "evidence"]
     search_fields = ["name", "slug", "instructions", "equipment"]
@@ -81,7 +87,7 @@ class ExerciseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(TranslationAdmin):
     list_display = ["name", "slug", "version_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -113,7 +119,7 @@ class PhaseInlineFormSet(forms.BaseInlineFormSet):
                 raise ValidationError(errors)
 
 
-class PhaseInline(InlineOfVersionContentMixin, admin.TabularInline):
+class PhaseInline(InlineOfVersionContentMixin, TranslationTabularInline):
     model = Phase
     formset = PhaseInlineFormSet
     fields = ["name", "start_week", "end_week", "evidence", "source", "templates_link"]
@@ -127,7 +133,7 @@ class PhaseInline(InlineOfVersionContentMixin, admin.TabularInline):
 
 
 @admin.register(ProgramVersion)
-class ProgramVersionAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
+class ProgramVersionAdmin(ReadOnlyWhenPublishedMixin, TranslationAdmin):
     list_display = ["__str__", "program", "number", "status", "published_at", "label"]
     list_filter = ["status", "program"]
     search_fields = ["program__name", "label", "notes"]
@@ -180,10 +186,10 @@ class ProgramVersionAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
             self.message_user(
                 request,
                 format_html(
-                    "Draft version {} created from version {}: {}",
-                    draft.number,
-                    version.number,
-                    _change_link(draft, _("edit it")),
+                    _("Draft version {draft} created from version {version}: {link}"),
+                    draft=draft.number,
+                    version=version.number,
+                    link=_change_link(draft, _("edit it")),
                 ),
                 messages.SUCCESS,
             )
@@ -200,7 +206,7 @@ class ProgramVersionAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
 # --- inside a version: phases, templates, blocks, prescriptions ---------------------------
 
 
-class SessionTemplateInline(InlineOfVersionContentMixin, admin.TabularInline):
+class SessionTemplateInline(InlineOfVersionContentMixin, TranslationTabularInline):
     model = SessionTemplate
     fields = ["order", "code", "name", "evidence", "blocks_link"]
     readonly_fields = ["blocks_link"]
@@ -212,7 +218,7 @@ class SessionTemplateInline(InlineOfVersionContentMixin, admin.TabularInline):
 
 
 @admin.register(Phase)
-class PhaseAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
+class PhaseAdmin(ReadOnlyWhenPublishedMixin, TranslationAdmin):
     list_display = ["name", "version", "start_week", "end_week"]
     list_filter = ["version__program", "version__status"]
     search_fields = ["name", "version__program__name"]
@@ -247,7 +253,7 @@ class PhaseAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
         version = version_with_content(version_id=phase.version_id)
         phase = next(p for p in version.phases.all() if p.pk == phase.pk)
         templates = list(phase.templates.all())
-        days = ["Monday", "Wednesday", "Friday", "Monday", "Wednesday", "Friday"]
+        days = [WEEKDAYS[0], WEEKDAYS[2], WEEKDAYS[4]] * 2  # Django's own translated names
         week = (
             [
                 {"day": days[i], "template": templates[i % len(templates)]}
@@ -258,7 +264,7 @@ class PhaseAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
         )
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Preview: {phase}",
+            "title": _("Preview: %(phase)s") % {"phase": phase},
             "phase": phase,
             "version": version,
             "week": week,
@@ -284,7 +290,7 @@ class BlockInlineFormSet(forms.BaseInlineFormSet):
                     form.add_error("kind", problem)
 
 
-class BlockInline(InlineOfVersionContentMixin, admin.TabularInline):
+class BlockInline(InlineOfVersionContentMixin, TranslationTabularInline):
     model = Block
     formset = BlockInlineFormSet
     fields = ["order", "kind", "minutes", "evidence", "prescriptions_link"]
@@ -297,7 +303,7 @@ class BlockInline(InlineOfVersionContentMixin, admin.TabularInline):
 
 
 @admin.register(SessionTemplate)
-class SessionTemplateAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
+class SessionTemplateAdmin(ReadOnlyWhenPublishedMixin, TranslationAdmin):
     list_display = ["__str__", "phase", "total_minutes"]
     list_filter = ["phase__version__program", "phase__version__status"]
     search_fields = ["name", "code", "phase__name"]
@@ -338,7 +344,7 @@ class SessionTemplateAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
             self.message_user(request, warning, messages.WARNING)
 
 
-class PrescriptionInline(InlineOfVersionContentMixin, admin.StackedInline):
+class PrescriptionInline(InlineOfVersionContentMixin, TranslationStackedInline):
     model = Prescription
     extra = 0
     autocomplete_fields = ["exercise"]
@@ -354,7 +360,7 @@ class PrescriptionInline(InlineOfVersionContentMixin, admin.StackedInline):
 
 
 @admin.register(Block)
-class BlockAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
+class BlockAdmin(ReadOnlyWhenPublishedMixin, TranslationAdmin):
     list_display = ["__str__", "template", "kind", "minutes"]
     list_filter = ["kind", "template__phase__version__program"]
     readonly_fields = ["template"]

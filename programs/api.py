@@ -1,5 +1,6 @@
 """Public, read-only program API: programs with their current version's content, exercises."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
@@ -107,7 +108,7 @@ class ProgramDetail(generics.RetrieveAPIView):
     def get_object(self):
         version = current_version_by_slug(slug=self.kwargs["slug"])
         if version is None:
-            raise NotFound("No published program with this slug.")
+            raise NotFound(_("No published program with this slug."))
         self._version = version_with_content(version_id=version.pk)
         return self._version.program
 

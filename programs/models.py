@@ -7,14 +7,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.validators import multi_line, single_line
 
 FIRST_WEEK = 17
 LAST_WEEK = 42
 
-ERR_PUBLISHED_IMMUTABLE = (
-    "Version {number} of this program is published and cannot be changed. "
+ERR_PUBLISHED_IMMUTABLE = _(
+    "Version %(number)s of this program is published and cannot be changed. "
     "Clone it as a new draft and edit the draft."
 )
 
@@ -68,32 +69,42 @@ class Exercise(EvidenceMixin):
         UPPER_BODY = "upper_body", _("Upper body")
         CORE = "core", _("Core")
         PELVIC_FLOOR = "pelvic_floor", _("Pelvic floor")
-        BACK = "back", _("Back")
+        BACK = "back", pgettext_lazy("body region", "Back")
         HIPS = "hips", _("Hips")
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=120, validators=[single_line])
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    body_region = models.CharField(max_length=20, choices=Region.choices)
-    equipment = models.CharField(max_length=120, blank=True, validators=[single_line])
-    instructions = models.TextField(validators=[multi_line])
-    safety_notes = models.TextField(blank=True, validators=[multi_line])
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=120, validators=[single_line])
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    body_region = models.CharField(_("body region"), max_length=20, choices=Region.choices)
+    equipment = models.CharField(
+        _("equipment"), max_length=120, blank=True, validators=[single_line]
+    )
+    instructions = models.TextField(_("instructions"), validators=[multi_line])
+    safety_notes = models.TextField(_("safety notes"), blank=True, validators=[multi_line])
     supine = models.BooleanField(_("done lying on the back"), default=False)
     replace_from_week = models.PositiveSmallIntegerField(
+        _("replaced from week"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)],
         help_text=_("From this gestational week, use the replacement instead."),
     )
     replaced_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        verbose_name=_("replaced by"),
     )
     sciatica_sources = models.JSONField(
-        default=list, blank=True, validators=[validate_sciatica_sources]
+        _("sciatica sources"), default=list, blank=True, validators=[validate_sciatica_sources]
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("exercise")
+        verbose_name_plural = _("exercises")
 
     def __str__(self) -> str:
         return self.name
@@ -115,13 +126,15 @@ class Exercise(EvidenceMixin):
 
 
 class Program(models.Model):
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200, validators=[single_line])
-    summary = models.TextField(blank=True, validators=[multi_line])
-    citation = models.TextField(blank=True, validators=[multi_line])
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=200, validators=[single_line])
+    summary = models.TextField(_("summary"), blank=True, validators=[multi_line])
+    citation = models.TextField(_("citation"), blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
 
     def __str__(self) -> str:
         return self.name
@@ -132,34 +145,53 @@ class ProgramVersion(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
-    label = models.CharField(max_length=40, blank=True, validators=[single_line])
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="versions", verbose_name=_("program")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    label = models.CharField(_("label"), max_length=40, blank=True, validators=[single_line])
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     cloned_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="clones"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clones",
+        verbose_name=_("cloned from"),
     )
     session_minutes = models.PositiveSmallIntegerField(
-        default=60, validators=[MinValueValidator(10), MaxValueValidator(180)]
+        _("minutes per session"),
+        default=60,
+        validators=[MinValueValidator(10), MaxValueValidator(180)],
     )
     sessions_per_week = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(7)]
+        _("sessions per week"), default=3, validators=[MinValueValidator(1), MaxValueValidator(7)]
     )
     start_week = models.PositiveSmallIntegerField(
-        default=FIRST_WEEK, validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)]
+        _("start week"),
+        default=FIRST_WEEK,
+        validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)],
     )
     adherence_threshold_percent = models.PositiveSmallIntegerField(
-        default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
+        _("adherence threshold (%)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
-    weekly_minutes_target = models.PositiveSmallIntegerField(default=150)
-    notes = models.TextField(blank=True, validators=[multi_line])
-    facts = models.JSONField(default=list, blank=True)
-    content_hash = models.CharField(max_length=64, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    weekly_minutes_target = models.PositiveSmallIntegerField(
+        _("weekly minutes target"), default=150
+    )
+    notes = models.TextField(_("notes"), blank=True, validators=[multi_line])
+    facts = models.JSONField(_("facts"), default=list, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["program", "-number"]
+        verbose_name = _("program version")
+        verbose_name_plural = _("program versions")
         constraints = [
             models.UniqueConstraint(fields=["program", "number"], name="unique_version_number"),
         ]
@@ -171,12 +203,12 @@ class ProgramVersion(models.Model):
         if self.pk:
             stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored == self.Status.PUBLISHED:
-                raise ValidationError(ERR_PUBLISHED_IMMUTABLE.format(number=self.number))
+                raise ValidationError(ERR_PUBLISHED_IMMUTABLE, params={"number": self.number})
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         if self.is_published:
-            raise ValidationError(ERR_PUBLISHED_IMMUTABLE.format(number=self.number))
+            raise ValidationError(ERR_PUBLISHED_IMMUTABLE, params={"number": self.number})
         return super().delete(*args, **kwargs)
 
     @property
@@ -206,24 +238,29 @@ class VersionContent(models.Model):
         version = self.owning_version()
         stored = ProgramVersion.objects.filter(pk=version.pk).values_list("status", flat=True)
         if stored.first() == ProgramVersion.Status.PUBLISHED:
-            raise ValidationError(ERR_PUBLISHED_IMMUTABLE.format(number=version.number))
+            raise ValidationError(ERR_PUBLISHED_IMMUTABLE, params={"number": version.number})
 
 
 class Phase(EvidenceMixin, VersionContent):
-    version = models.ForeignKey(ProgramVersion, on_delete=models.CASCADE, related_name="phases")
-    order = models.PositiveSmallIntegerField(default=0)
-    name = models.CharField(max_length=120, validators=[single_line])
+    version = models.ForeignKey(
+        ProgramVersion, on_delete=models.CASCADE, related_name="phases", verbose_name=_("version")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    name = models.CharField(_("name"), max_length=120, validators=[single_line])
     start_week = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)]
+        _("start week"), validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)]
     )
     end_week = models.PositiveSmallIntegerField(
+        _("end week"),
         validators=[MinValueValidator(1), MaxValueValidator(LAST_WEEK)],
         help_text=_("Inclusive. The last phase ends at week 42 (until birth)."),
     )
-    description = models.TextField(blank=True, validators=[multi_line])
+    description = models.TextField(_("description"), blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["version", "start_week"]
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
         constraints = [
             models.CheckConstraint(
                 condition=Q(start_week__lte=F("end_week")),
@@ -233,7 +270,11 @@ class Phase(EvidenceMixin, VersionContent):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} (weeks {self.start_week}-{self.end_week})"
+        return _("%(name)s (weeks %(start)s-%(end)s)") % {
+            "name": self.name,
+            "start": self.start_week,
+            "end": self.end_week,
+        }
 
     def owning_version(self) -> ProgramVersion:
         return self.version
@@ -247,18 +288,23 @@ class Phase(EvidenceMixin, VersionContent):
 
 
 class SessionTemplate(EvidenceMixin, VersionContent):
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="templates")
-    order = models.PositiveSmallIntegerField(default=0)
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="templates", verbose_name=_("phase")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
     code = models.CharField(
+        _("code"),
         max_length=8,
         validators=[single_line],
         help_text=_("A, B, C... rotated through the week."),
     )
-    name = models.CharField(max_length=120, validators=[single_line])
-    description = models.TextField(blank=True, validators=[multi_line])
+    name = models.CharField(_("name"), max_length=120, validators=[single_line])
+    description = models.TextField(_("description"), blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["phase", "order", "code"]
+        verbose_name = _("session template")
+        verbose_name_plural = _("session templates")
         constraints = [
             models.UniqueConstraint(fields=["phase", "code"], name="unique_template_code"),
         ]
@@ -278,38 +324,57 @@ class Block(EvidenceMixin, VersionContent):
         PELVIC_FLOOR = "pelvic_floor", _("Pelvic floor and mobility")
         COOL_DOWN = "cool_down", _("Cool-down and stretching")
 
-    template = models.ForeignKey(SessionTemplate, on_delete=models.CASCADE, related_name="blocks")
-    order = models.PositiveSmallIntegerField(default=0)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    minutes = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(120)]
+    template = models.ForeignKey(
+        SessionTemplate,
+        on_delete=models.CASCADE,
+        related_name="blocks",
+        verbose_name=_("session template"),
     )
-    notes = models.TextField(blank=True, validators=[multi_line])
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    minutes = models.PositiveSmallIntegerField(
+        _("minutes"), validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    notes = models.TextField(_("notes"), blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["template", "order"]
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.minutes} min)"
+        return _("%(kind)s (%(minutes)s min)") % {
+            "kind": self.get_kind_display(),
+            "minutes": self.minutes,
+        }
 
     def owning_version(self) -> ProgramVersion:
         return self.template.phase.version
 
 
 class Prescription(EvidenceMixin, VersionContent):
-    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="prescriptions")
-    order = models.PositiveSmallIntegerField(default=0)
-    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="prescriptions")
+    block = models.ForeignKey(
+        Block, on_delete=models.CASCADE, related_name="prescriptions", verbose_name=_("block")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.PROTECT, related_name="prescriptions", verbose_name=_("exercise")
+    )
     sets = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+        _("sets"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     reps = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
+        _("reps"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     seconds = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7200)]
+        _("seconds"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(7200)],
     )
-    rest_seconds = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(600)])
+    rest_seconds = models.PositiveSmallIntegerField(
+        _("rest (seconds)"), default=0, validators=[MaxValueValidator(600)]
+    )
     rpe_min = models.PositiveSmallIntegerField(
         _("RPE from"),
         null=True,
@@ -341,11 +406,13 @@ class Prescription(EvidenceMixin, VersionContent):
         blank=True,
         validators=[MinValueValidator(30), MaxValueValidator(100)],
     )
-    load = models.CharField(max_length=120, blank=True, validators=[single_line])
+    load = models.CharField(_("load"), max_length=120, blank=True, validators=[single_line])
     cue = models.TextField(_("coaching cue"), blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["block", "order"]
+        verbose_name = _("prescription")
+        verbose_name_plural = _("prescriptions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(rpe_min__isnull=True) | Q(rpe_min__gte=6, rpe_min__lte=20),
@@ -412,6 +479,7 @@ class Prescription(EvidenceMixin, VersionContent):
             return f"{sets} x {self.reps}"
         if self.seconds:
             if self.seconds >= 60 and self.seconds % 60 == 0 and sets == 1:
-                return f"{self.seconds // 60} min"
-            return f"{sets} x {self.seconds} s" if sets > 1 else f"{self.seconds} s"
+                return _("%(m)d min") % {"m": self.seconds // 60}
+            each = _("%(s)d s") % {"s": self.seconds}
+            return f"{sets} x {each}" if sets > 1 else each
         return ""

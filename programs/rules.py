@@ -3,6 +3,9 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from .models import FIRST_WEEK, LAST_WEEK
 
 
@@ -20,36 +23,57 @@ def phase_coverage_errors(
     Each message names the phases and weeks involved."""
     ordered = sorted(phases, key=lambda p: (p.start_week, p.end_week))
     if not ordered:
-        return [f"A program needs phases covering weeks {first} to {last}; it has none."]
+        return [
+            _("A program needs phases covering weeks %(first)s to %(last)s; it has none.")
+            % {"first": first, "last": last}
+        ]
     errors = []
     for phase in ordered:
         if phase.start_week > phase.end_week:
             errors.append(
-                f"Phase “{phase.name}” ends (week {phase.end_week}) "
-                f"before it starts (week {phase.start_week})."
+                _("Phase “%(name)s” ends (week %(end)s) before it starts (week %(start)s).")
+                % {"name": phase.name, "end": phase.end_week, "start": phase.start_week}
             )
     if ordered[0].start_week != first:
         errors.append(
-            f"The first phase must start at week {first}; "
-            f"“{ordered[0].name}” starts at week {ordered[0].start_week}."
+            _("The first phase must start at week %(first)s; “%(name)s” starts at week %(start)s.")
+            % {"first": first, "name": ordered[0].name, "start": ordered[0].start_week}
         )
     for before, after in zip(ordered, ordered[1:], strict=False):
         if after.start_week > before.end_week + 1:
             errors.append(
-                f"Gap: no phase covers weeks {before.end_week + 1}-{after.start_week - 1} "
-                f"(between “{before.name}” and “{after.name}”)."
+                _("Gap: no phase covers weeks %(from)s-%(to)s (between “%(a)s” and “%(b)s”).")
+                % {
+                    "from": before.end_week + 1,
+                    "to": after.start_week - 1,
+                    "a": before.name,
+                    "b": after.name,
+                }
             )
         elif after.start_week <= before.end_week:
             errors.append(
-                f"Overlap: “{before.name}” (weeks {before.start_week}-{before.end_week}) and "
-                f"“{after.name}” (weeks {after.start_week}-{after.end_week}) both cover week "
-                f"{after.start_week}."
+                _(
+                    "Overlap: “%(a)s” (weeks %(a_start)s-%(a_end)s) and “%(b)s” (weeks "
+                    "%(b_start)s-%(b_end)s) both cover week %(week)s."
+                )
+                % {
+                    "a": before.name,
+                    "a_start": before.start_week,
+                    "a_end": before.end_week,
+                    "b": after.name,
+                    "b_start": after.start_week,
+                    "b_end": after.end_week,
+                    "week": after.start_week,
+                }
             )
     last_end = max(p.end_week for p in ordered)
     if last_end != last:
         errors.append(
-            f"The last phase must end at week {last} (until birth); "
-            f"the phases end at week {last_end}."
+            _(
+                "The last phase must end at week %(last)s (until birth); the phases end at "
+                "week %(end)s."
+            )
+            % {"last": last, "end": last_end}
         )
     return errors
 
@@ -59,18 +83,20 @@ def template_minutes_warning(name: str, block_minutes: Sequence[int], session_mi
     total = sum(block_minutes)
     if total == session_minutes:
         return None
-    return (
-        f"Session template “{name}” adds up to {total} minutes, "
-        f"not the program's {session_minutes}."
-    )
+    return _(
+        "Session template “%(name)s” adds up to %(total)s minutes, not the program's %(minutes)s."
+    ) % {"name": name, "total": total, "minutes": session_minutes}
 
 
 def rpe_range_error(rpe_min: int | None, rpe_max: int | None) -> str | None:
     for value in (rpe_min, rpe_max):
         if value is not None and not 6 <= value <= 20:
-            return f"Borg RPE runs from 6 to 20; {value} is outside it."
+            return _("Borg RPE runs from 6 to 20; %(value)s is outside it.") % {"value": value}
     if rpe_min is not None and rpe_max is not None and rpe_min > rpe_max:
-        return f"The RPE range must run from low to high; got {rpe_min}-{rpe_max}."
+        return _("The RPE range must run from low to high; got %(low)s-%(high)s.") % {
+            "low": rpe_min,
+            "high": rpe_max,
+        }
     return None
 
 
@@ -84,19 +110,25 @@ BLOCK_EXERCISE_KINDS: dict[str, frozenset[str]] = {
     "cool_down": frozenset({"aerobic", "mobility", "breathing"}),
 }
 
+# The words for a kind of exercise and a kind of block inside the sentences below (and in
+# tracker's swap messages): lazy, so each is said in the language of the moment.
 KIND_WORDS = {
-    "aerobic": "aerobic",
-    "resistance": "strength",
-    "pelvic_floor": "pelvic floor",
-    "mobility": "mobility or stretching",
-    "breathing": "breathing",
+    "aerobic": pgettext_lazy("kind of exercise, in “a … exercise”", "aerobic"),
+    "resistance": pgettext_lazy("kind of exercise, in “a … exercise”", "strength"),
+    "pelvic_floor": pgettext_lazy("kind of exercise, in “a … exercise”", "pelvic floor"),
+    "mobility": pgettext_lazy("kind of exercise, in “a … exercise”", "mobility or stretching"),
+    "breathing": pgettext_lazy("kind of exercise, in “a … exercise”", "breathing"),
 }
 BLOCK_WORDS = {
-    "warm_up": "a warm-up",
-    "aerobic": "an aerobic block",
-    "resistance": "a resistance block",
-    "pelvic_floor": "a pelvic floor and mobility block",
-    "cool_down": "a cool-down",
+    "warm_up": pgettext_lazy("a block of a session, in “does not belong in …”", "a warm-up"),
+    "aerobic": pgettext_lazy("a block of a session, in “does not belong in …”", "an aerobic block"),
+    "resistance": pgettext_lazy(
+        "a block of a session, in “does not belong in …”", "a resistance block"
+    ),
+    "pelvic_floor": pgettext_lazy(
+        "a block of a session, in “does not belong in …”", "a pelvic floor and mobility block"
+    ),
+    "cool_down": pgettext_lazy("a block of a session, in “does not belong in …”", "a cool-down"),
 }
 
 
@@ -105,9 +137,15 @@ def block_exercise_error(block_kind: str, exercise_name: str, exercise_kind: str
     allowed = BLOCK_EXERCISE_KINDS.get(block_kind)
     if allowed is None or exercise_kind in allowed:
         return None
-    fits = ", ".join(sorted(KIND_WORDS.get(k, k) for k in allowed))
-    return (
-        f"“{exercise_name}” is a {KIND_WORDS.get(exercise_kind, exercise_kind)} exercise and "
-        f"does not belong in {BLOCK_WORDS.get(block_kind, block_kind)}, which takes {fits} "
-        f"exercises."
-    )
+    fits = ", ".join(sorted(str(KIND_WORDS.get(k, k)) for k in allowed))
+    # Translators: kind and fits are the words for kinds of exercise ("strength", "aerobic,
+    # breathing, mobility or stretching"); block is "a warm-up", "a cool-down"...
+    return _(
+        "“%(exercise)s” is a %(kind)s exercise and does not belong in %(block)s, which takes "
+        "%(fits)s exercises."
+    ) % {
+        "exercise": exercise_name,
+        "kind": KIND_WORDS.get(exercise_kind, exercise_kind),
+        "block": BLOCK_WORDS.get(block_kind, block_kind),
+        "fits": fits,
+    }

@@ -158,3 +158,65 @@ def alternatives_of(
             ),
         )
     return found
+
+
+# Where each kind of translated row sits, for rows inside a version (programs/translation.py).
+VERSION_PATHS = {
+    ProgramVersion: "pk",
+    Phase: "version_id",
+    SessionTemplate: "phase__version_id",
+    Block: "template__phase__version_id",
+    Prescription: "block__template__phase__version_id",
+}
+
+
+def untranslated_texts(*, language: str = "es", all_versions: bool = False) -> list[dict]:
+    """Every text registered for translation (programs, the screen, the ODI...) whose English is
+    there and whose `language` text is empty: the page falls back to the English for those.
+    Rows inside versions count for each program's current version and its drafts (older versions
+    with `all_versions`). One query per translated model."""
+    from modeltranslation.translator import translator
+
+    versions = None
+    if not all_versions:
+        versions = set(
+            ProgramVersion.objects.filter(status=ProgramVersion.Status.DRAFT).values_list(
+                "pk", flat=True
+            )
+        )
+        for program in Program.objects.all():
+            current = current_version(program=program)
+            if current is not None:
+                versions.add(current.pk)
+    found = []
+    for model in sorted(translator.get_registered_models(), key=lambda m: m._meta.label):
+        fields = sorted(translator.get_options_for_model(model).fields)
+        rows = model.objects.all().order_by("pk")
+        if versions is not None and model in VERSION_PATHS:
+            rows = rows.filter(**{f"{VERSION_PATHS[model]}__in": versions})
+        columns = [f"{f}_en" for f in fields] + [f"{f}_{language}" for f in fields]
+        for row in rows.values("pk", *columns):
+            missing = [
+                f for f in fields if _filled(row[f"{f}_en"]) and not _filled(row[f"{f}_{language}"])
+            ]
+            if missing:
+                found.append(
+                    {
+                        "model": model._meta.label,
+                        "pk": row["pk"],
+                        "fields": missing,
+                        "english": _preview(row[f"{missing[0]}_en"]),
+                    }
+                )
+    return found
+
+
+def _filled(value) -> bool:
+    if isinstance(value, list):
+        return any(str(v).strip() for v in value)
+    return bool(value and str(value).strip())
+
+
+def _preview(value) -> str:
+    text = " / ".join(value) if isinstance(value, list) else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"

@@ -4,8 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.utils import translation
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from modeltranslation.admin import TranslationAdmin
 
 from programs.admin import (
     BlockAdmin,
@@ -19,6 +21,7 @@ from programs.models import Block, Exercise, Phase, Program, ProgramVersion, Ses
 from programs.selectors import current_version
 
 from . import services
+from .language import history_reader, speaking_to
 from .models import (
     Alert,
     Assessment,
@@ -46,11 +49,18 @@ from .services.enrolment import enrolments_to_move, schedule_move_clients
 
 
 @admin.register(ScreeningQuestion)
-class ScreeningQuestionAdmin(admin.ModelAdmin):
+class ScreeningQuestionAdmin(TranslationAdmin):
     list_display = ["text", "kind", "order", "active"]
     list_editable = ["order", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["text", "key"]
+
+
+def _audit_label(template: str, **parts) -> str:
+    """An audit row's fixed label, in English whatever the admin's language (a model's
+    verbose name may be translated)."""
+    with translation.override("en"):
+        return template.format(**{name: str(value) for name, value in parts.items()})
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -66,7 +76,9 @@ class AuditedAdmin(admin.ModelAdmin):
                 client=None,
                 clients=[c.pk for c in _clients_of(changelist.result_list)],
                 action=AuditEvent.Action.VIEW,
-                what=f"admin list of {self.model._meta.verbose_name_plural}",
+                what=_audit_label(
+                    "admin list of {names}", names=self.model._meta.verbose_name_plural
+                ),
             )
         return response
 
@@ -79,7 +91,7 @@ class AuditedAdmin(admin.ModelAdmin):
                 client=clients[0] if len(clients) == 1 else None,
                 clients=[c.pk for c in clients],
                 action=AuditEvent.Action.VIEW,
-                what=f"admin {self.model._meta.verbose_name}",
+                what=_audit_label("admin {name}", name=self.model._meta.verbose_name),
                 obj=obj,
             )
         return super().change_view(request, object_id, form_url, extra_context)
@@ -140,7 +152,10 @@ class PregnancyProfileAdmin(ReadOnlyAdmin):
                 done += 1
         if done:
             self.message_user(
-                request, _("%(n)d pregnancy(ies) reopened.") % {"n": done}, messages.SUCCESS
+                request,
+                ngettext("%(n)d pregnancy reopened.", "%(n)d pregnancies reopened.", done)
+                % {"n": done},
+                messages.SUCCESS,
             )
 
 
@@ -184,8 +199,9 @@ class SafetyItemAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Mark reviewed (open relative answers, items flagged for review)"))
     def mark_reviewed(self, request, queryset):
         done = 0
-        note = f"Reviewed in the admin by {request.user}"
         for item in queryset.select_related("client"):
+            with speaking_to(history_reader(item.client)):  # her PT reads the note
+                note = gettext("Reviewed in the admin by %(admin)s") % {"admin": request.user}
             try:
                 services.item_review(
                     item=item, by=request.user, note=note, today=local_today(item.client)
@@ -198,7 +214,10 @@ class SafetyItemAdmin(ReadOnlyAdmin):
                 done += 1
         if done:
             self.message_user(
-                request, _("%(n)d item(s) marked reviewed.") % {"n": done}, messages.SUCCESS
+                request,
+                ngettext("%(n)d item marked reviewed.", "%(n)d items marked reviewed.", done)
+                % {"n": done},
+                messages.SUCCESS,
             )
 
 
@@ -504,7 +523,13 @@ class DeliveryAdmin(admin.ModelAdmin):
             status=Delivery.Status.PENDING, attempts=0, enqueued_at=None
         )
         self.message_user(
-            request, _("%(n)d delivery(ies) will be retried by the next dispatcher run.") % {"n": n}
+            request,
+            ngettext(
+                "%(n)d delivery will be retried by the next dispatcher run.",
+                "%(n)d deliveries will be retried by the next dispatcher run.",
+                n,
+            )
+            % {"n": n},
         )
 
 
@@ -527,7 +552,7 @@ class PushSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(OdiSection)
-class OdiSectionAdmin(admin.ModelAdmin):
+class OdiSectionAdmin(TranslationAdmin):
     """Replace the paraphrases with the licensed wording here; scoring does not change."""
 
     list_display = ["number", "title", "paraphrased", "may_decline"]
@@ -568,7 +593,7 @@ def _audit_program(request, obj, what: str, pk=None) -> None:
 
 
 def _audit_edit(request, obj, verb: str, pk=None) -> None:
-    what = AUDIT_PROGRAM_EDIT.format(model=obj._meta.verbose_name, verb=verb)
+    what = _audit_label(AUDIT_PROGRAM_EDIT, model=obj._meta.verbose_name, verb=verb)
     _audit_program(request, obj, what, pk=pk)
 
 

@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from programs.translation import localized
 from users.models import User
 from users.selectors import linked_clients
 
@@ -83,7 +84,9 @@ def caseload(
                 .values("performed_on")[:1]
             ),
             phase_name=Subquery(
-                sessions.filter(date__gte=today).order_by("date").values("phase__name")[:1]
+                sessions.filter(date__gte=today)
+                .order_by("date")
+                .values(name=localized("phase__name"))[:1]
             ),
             low_back=_latest("vas_low_back_mm"),
             sciatic=_latest("vas_sciatic_mm"),

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
 # The SVG scales with the page, and its text with it: a 400-unit-wide chart is about as wide as
 # a phone's column (some 366 px at 390 px), so the 13-unit text of app.css shows at about 12 px
 # there; app.css sets smaller units where the chart is drawn wider. Room is kept for that text.
@@ -9,6 +12,12 @@ WIDTH, HEIGHT = 400, 240
 LEFT, RIGHT, TOP, BOTTOM = 40, 12, 22, 46
 # Week labels at most this often (fewer, so they never run into each other on a phone).
 MAX_X_LABELS = 8
+
+
+def _number(value: float) -> str:
+    """A value in a label as people read it: "12.5" in English, "12,5" in Spanish, "40" for
+    40.0 (never in a coordinate: those stay plain numbers)."""
+    return number_format(f"{value:g}")
 
 
 @dataclass
@@ -84,7 +93,12 @@ class Chart:
                     "css": s.css,
                     "polyline": " ".join(f"{cx},{cy}" for cx, cy, _, _ in coords),
                     "dots": [
-                        {"x": cx, "y": cy, "label": f"{s.name}: week {px:g}, {py:g}"}
+                        {
+                            "x": cx,
+                            "y": cy,
+                            "label": gettext("%(series)s: week %(week)s, %(value)s")
+                            % {"series": s.name, "week": _number(px), "value": _number(py)},
+                        }
                         for cx, cy, px, py in coords
                     ],
                     "bars": [
@@ -93,7 +107,8 @@ class Chart:
                             "y": cy,
                             "w": round(bar_width, 1),
                             "h": round(self.y(self.y_min) - cy, 1),
-                            "label": f"week {px:g}: {py:g}",
+                            "label": gettext("week %(week)s: %(value)s")
+                            % {"week": _number(px), "value": _number(py)},
                         }
                         for cx, cy, px, py in coords
                     ],

@@ -5,8 +5,10 @@ import zoneinfo
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from icalendar import Alarm, Calendar, Event
 
+from .language import speaking_to
 from .models import Enrolment, ScheduledSession, SessionLog
 
 SESSION_MINUTES = 60
@@ -19,7 +21,13 @@ def schedule_calendar(*, enrolment: Enrolment, base_url: str) -> bytes:
     While her program is not active (SAFETY.md section 1) her sessions from today on are on
     hold: TENTATIVE, "On hold:" in the summary and no alarm (those a pause cancelled too).
     After the birth or the end they are cancelled and leave the feed, as any cancelled one.
-    The feed is public by its secret URL: it never says why."""
+    The feed is public by its secret URL: it never says why. Its words are in her language
+    (the phone's calendar fetches it without her cookie)."""
+    with speaking_to(enrolment.client):
+        return _calendar(enrolment, base_url)
+
+
+def _calendar(enrolment: Enrolment, base_url: str) -> bytes:
     from .safety import state_of
     from .selectors import local_today, on_hold
 
@@ -29,7 +37,7 @@ def schedule_calendar(*, enrolment: Enrolment, base_url: str) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Prenafit//Exercise schedule//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "Prenafit sessions")
+    cal.add("x-wr-calname", gettext("Prenafit sessions"))
     cal.add("x-wr-timezone", enrolment.time_zone)
     shown = Q(status=ScheduledSession.Status.SCHEDULED)
     if held:
@@ -54,22 +62,29 @@ def schedule_calendar(*, enrolment: Enrolment, base_url: str) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(minutes=SESSION_MINUTES))
-        summary = f"Prenafit session {session.template.code}: {session.template.name}"
+        template = session.template
+        summary = gettext("Prenafit session %(code)s: %(name)s") % {
+            "code": template.code,
+            "name": template.name,
+        }
         if paused:
             event.add("status", "TENTATIVE")
-            summary = f"On hold: {summary}"
+            summary = gettext("On hold: %(summary)s") % {"summary": summary}
         event.add("summary", summary)
-        description = (
-            f"Week {session.gestational_week}, {session.phase.name}. "
-            f"Open it in Prenafit: {base_url}/me/sessions/{session.pk}/"
-        )
+        description = gettext("Week %(week)s, %(phase)s. Open it in Prenafit: %(url)s") % {
+            "week": session.gestational_week,
+            "phase": session.phase.name,
+            "url": f"{base_url}/me/sessions/{session.pk}/",
+        }
         if paused:
-            description = f"On hold: open Prenafit to see what to do next. {description}"
+            description = gettext(
+                "On hold: open Prenafit to see what to do next. %(description)s"
+            ) % {"description": description}
         event.add("description", description)
         if enrolment.reminder_lead_minutes and not paused:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", "Prenafit session soon")
+            alarm.add("description", gettext("Prenafit session soon"))
             alarm.add("trigger", dt.timedelta(minutes=-enrolment.reminder_lead_minutes))
             event.add_component(alarm)
         cal.add_component(event)

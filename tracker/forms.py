@@ -1,13 +1,15 @@
 from django import forms
+from django.utils.dates import WEEKDAYS
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.validators import multi_line, single_line
 from programs.models import ProgramVersion
 from users.timezones import time_zone_choices
 from users.widgets import LongSelect
 
-from .schedule import DEFAULT_WEEKDAYS, WEEKDAY_NAMES
+from .schedule import DEFAULT_WEEKDAYS
 
 
 class DateInput(forms.DateInput):
@@ -58,7 +60,7 @@ class ScreeningForm(forms.Form):
         return {q.key: self.cleaned_data[q.key] for q in self.questions}
 
 
-WEEKDAY_CHOICES = [(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)]
+WEEKDAY_CHOICES = [(str(i), WEEKDAYS[i]) for i in range(7)]  # lazy: in her language
 
 
 class ScheduleForm(forms.Form):
@@ -427,9 +429,14 @@ class AssessmentForm(forms.Form):
         return keys
 
 
+# The word she types to ask for her account's deletion, in her language ("BORRAR"); the
+# English word is accepted in every language.
+DELETE_WORD = pgettext_lazy("the word typed to delete an account, in capitals", "DELETE")
+
+
 class DeleteAccountForm(forms.Form):
     confirm = forms.CharField(
-        label=_("Type DELETE to confirm"),
+        label=format_lazy(_("Type {word} to confirm"), word=DELETE_WORD),
         max_length=20,
         validators=[single_line],
         help_text=_(
@@ -439,8 +446,10 @@ class DeleteAccountForm(forms.Form):
     )
 
     def clean_confirm(self):
-        if self.cleaned_data["confirm"].strip() != "DELETE":
-            raise forms.ValidationError(_("Type DELETE in capital letters to confirm."))
+        if self.cleaned_data["confirm"].strip() not in {str(DELETE_WORD), "DELETE"}:
+            raise forms.ValidationError(
+                format_lazy(_("Type {word} in capital letters to confirm."), word=DELETE_WORD)
+            )
         return "DELETE"
 
 

@@ -5,17 +5,21 @@ GA on date D = 280 - (EDD - D).days days; week N begins at GA day 7N; shown as "
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext_lazy as _
+
 TERM_DAYS = 280
 PROGRAM_START_WEEK = 17
 LAST_WEEK = 42
 MAX_DAYS_AHEAD = TERM_DAYS  # further ahead, the pregnancy would not have started (GA < 0+0)
 
-ERR_DUE_DATE_PAST = "Your due date is in the past. Enter the estimated due date of this pregnancy."
-ERR_DUE_DATE_TOO_FAR = (
+ERR_DUE_DATE_PAST = _(
+    "Your due date is in the past. Enter the estimated due date of this pregnancy."
+)
+ERR_DUE_DATE_TOO_FAR = _(
     "That due date is more than 40 weeks away, so the pregnancy would not have started yet. "
     "Check the year."
 )
-ERR_LMP_FUTURE = "The first day of your last period cannot be in the future."
+ERR_LMP_FUTURE = _("The first day of your last period cannot be in the future.")
 
 
 @dataclass(frozen=True, order=True)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from .models import ScheduledSession
 from .selectors import session_with_content, sessions_of
@@ -41,7 +42,7 @@ def offline_pack(client, today: date) -> dict:
             {
                 "id": session.pk,
                 "date": session.date.isoformat(),
-                "label": f"{date_format(session.date, 'l j F')} · {session.template.name}",
+                "label": f"{date_format(session.date, gettext('l j F'))} · {session.template.name}",
                 "url": reverse("tracker:session", args=[session.pk]),
                 "go_url": reverse("tracker:session_go", args=[session.pk]),
                 "log_url": reverse("tracker:session_log", args=[session.pk]),

@@ -46,6 +46,21 @@ MEASURE_FIELDS = (
 )  # fmt: skip
 
 
+def in_english(function):
+    """CSV files keep English column keys, codes and words in every language, so analysis
+    scripts read every export the same way (README, "Languages")."""
+    import functools
+
+    from django.utils import translation
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with translation.override("en"):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def _words(keys) -> str:
     return "; ".join(sign_labels(keys))
 
@@ -68,6 +83,7 @@ def _safety_row(record: str, day, status: str, signs: str) -> list:
     return row
 
 
+@in_english
 def safety_rows(client) -> list[list]:
     """One CSV row per alert and per hold, oldest first, with the signs in words."""
     rows = [
@@ -110,6 +126,7 @@ def _measure_kinds(data: dict) -> dict[int, str]:
     return kinds
 
 
+@in_english
 def export_csv(data: dict, safety=()) -> str:
     """The client export document (selectors.client_export) as a table: her sessions with
     what she logged, her extra sessions, her check-ins, and her alerts and holds
@@ -180,6 +197,7 @@ def _pseudonyms(count: int) -> list[str]:
     return codes
 
 
+@in_english
 def cohort_csv(clients, *, deidentify: bool) -> str:
     """One row per client (annotated by caseload(): adherence included): her baseline and
     week-34 measures and their change, the trial's outcome columns, by the one rule of

@@ -9,14 +9,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from .gestation import LAST_WEEK, PROGRAM_START_WEEK, date_at, gestational_age
 
+# Their English names (tests); what a page shows is django.utils.dates.WEEKDAYS, translated.
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 WEEKDAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DEFAULT_WEEKDAYS = [0, 2, 4]
 
-ERR_THREE_DAYS = "Choose exactly three days a week."
-WARN_BACK_TO_BACK = (
+ERR_THREE_DAYS = _("Choose exactly three days a week.")
+WARN_BACK_TO_BACK = _(
     "{days} are back to back. A rest day between sessions is recommended, but it is your choice."
 )
 
@@ -49,7 +54,11 @@ def back_to_back_warning(weekdays: Sequence[int]) -> str | None:
     pairs = [(a, b) for a in days for b in days if (b - a) % 7 == 1]
     if not pairs:
         return None
-    names = ", ".join(f"{WEEKDAY_NAMES[a]} and {WEEKDAY_NAMES[b]}" for a, b in pairs)
+    names = ", ".join(
+        # Translators: two weekdays next to each other, e.g. "Monday and Tuesday".
+        gettext("%(first)s and %(second)s") % {"first": WEEKDAYS[a], "second": WEEKDAYS[b]}
+        for a, b in pairs
+    )
     return WARN_BACK_TO_BACK.format(days=names)
 
 

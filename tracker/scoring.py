@@ -6,38 +6,43 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
+
 ODI_SECTIONS = 10
 ODI_MIN_ANSWERED = 8
 ODI_MDC_POINTS = 10.0  # minimal detectable change
 PARTIAL_COUNTS_AT = 0.5  # a partial session counts when at least half the minutes were done
 
 LOCATIONS = [
-    ("low_back", "Low back"),
-    ("buttock", "Buttock"),
-    ("back_of_thigh", "Back of the thigh"),
-    ("front_of_thigh", "Front of the thigh"),
-    ("calf", "Calf"),
-    ("foot", "Foot"),
+    ("low_back", _("Low back")),
+    ("buttock", _("Buttock")),
+    ("back_of_thigh", _("Back of the thigh")),
+    ("front_of_thigh", _("Front of the thigh")),
+    ("calf", _("Calf")),
+    ("foot", _("Foot")),
 ]
 SYMPTOMS = [
-    ("shooting", "Shooting pain"),
-    ("burning", "Burning"),
-    ("pins_and_needles", "Pins and needles"),
-    ("numbness", "Numbness"),
-    ("weakness", "New weakness in the leg"),
+    ("shooting", _("Shooting pain")),
+    ("burning", _("Burning")),
+    ("pins_and_needles", _("Pins and needles")),
+    ("numbness", _("Numbness")),
+    ("weakness", _("New weakness in the leg")),
     # Red flags (SAFETY.md section 2): each opens a safety hold.
-    ("calf_swelling", "One calf is swollen, red or warm"),
-    ("saddle_numbness", "New numbness between your legs or around your back passage"),
+    ("calf_swelling", _("One calf is swollen, red or warm")),
+    ("saddle_numbness", _("New numbness between your legs or around your back passage")),
     (
         "bladder_bowel_change",
-        "You cannot pass urine, cannot feel when your bladder is full, or cannot control your "
-        "bowel (not the small leaks on coughing or sneezing that are common in pregnancy)",
+        _(
+            "You cannot pass urine, cannot feel when your bladder is full, or cannot control "
+            "your bowel (not the small leaks on coughing or sneezing that are common in "
+            "pregnancy)"
+        ),
     ),
-    ("both_legs", "New numbness or weakness in both legs"),
-    ("vaginal_bleeding", "Bleeding from your vagina"),
-    ("fluid_leaking", "Fluid leaking from your vagina"),
-    ("contractions", "Regular, painful contractions"),
-    ("chest_pain", "Chest pain"),
+    ("both_legs", _("New numbness or weakness in both legs")),
+    ("vaginal_bleeding", _("Bleeding from your vagina")),
+    ("fluid_leaking", _("Fluid leaking from your vagina")),
+    ("contractions", _("Regular, painful contractions")),
+    ("chest_pain", _("Chest pain")),
 ]
 RED_FLAGS = {
     "weakness",
@@ -54,35 +59,35 @@ RED_FLAGS = {
 # Guidance, never a diagnosis (SAFETY.md section 5). None of these says who was told: after a
 # red flag the page shows the hold's own message and exactly who was told (HoldResult.told).
 SCIATIC_PATH = {"buttock", "back_of_thigh", "foot"}  # the calf: see TRIAGE_CALF
-TRIAGE_SCIATICA = (
+TRIAGE_SCIATICA = _(
     "Pain in the buttock, down the back of the thigh or in the foot fits the path of the "
     "sciatic nerve, which runs from the low back through the buttock and down the back of the "
     "leg to the foot. This is guidance, not a diagnosis: the program's exercises may help, and "
     "your PT can suggest others."
 )
-TRIAGE_CALF = (
+TRIAGE_CALF = _(
     "Calf pain can fit the path of the sciatic nerve, but a swollen, red or warm calf is "
     "different: if one calf is like that, stop exercising and contact your care provider "
     "today. Ordinary cramps at night that pass are not this sign."
 )
-TRIAGE_FRONT_THIGH = (
+TRIAGE_FRONT_THIGH = _(
     "Pain down the front of the thigh does not follow the sciatic nerve's path: "
     "mention it to your PT."
 )
-TRIAGE_NERVE = (
+TRIAGE_NERVE = _(
     "Pins and needles or numbness in the leg or foot: mention it to your PT or your doctor, "
     "who can check it and choose exercises for you."
 )
-TRIAGE_WEAKNESS = "New leg weakness: call your doctor as soon as possible."
-TRIAGE_CLOT = (
+TRIAGE_WEAKNESS = _("New leg weakness: call your doctor as soon as possible.")
+TRIAGE_CLOT = _(
     "A swollen, red or warm calf needs checking: contact your midwife, obstetrician or doctor "
     "today, and do not exercise until you have been seen."
 )
-TRIAGE_NERVE_RED_FLAG = (
+TRIAGE_NERVE_RED_FLAG = _(
     "New numbness between the legs, a change in bladder or bowel control, or numbness or "
     "weakness in both legs needs urgent medical care now."
 )
-TRIAGE_EMERGENCY = (
+TRIAGE_EMERGENCY = _(
     "Bleeding, fluid leaking, regular painful contractions or chest pain: stop and call your "
     "maternity unit or the emergency number now."
 )
@@ -118,30 +123,30 @@ def odi_band(percent: float | None) -> str | None:
 # What clients read (SAFETY.md section 5): plain words, never "crippling" or "bed-bound".
 # PTs keep the clinical bands (odi_band, Fairbank's labels; vas_band).
 ODI_PLAIN = {
-    "minimal": "little effect on daily life",
-    "moderate": "some effect on daily life",
-    "severe": "a large effect on daily life",
-    "crippling": "a very large effect on daily life",
-    "bed-bound": "affects almost everything in daily life",
+    "minimal": _("little effect on daily life"),
+    "moderate": _("some effect on daily life"),
+    "severe": _("a large effect on daily life"),
+    "crippling": _("a very large effect on daily life"),
+    "bed-bound": _("affects almost everything in daily life"),
 }
 VAS_PLAIN = {
-    "none": "no pain",
-    "mild": "mild pain",
-    "moderate": "moderate pain",
-    "severe": "strong pain",
+    "none": _("no pain"),
+    "mild": _("mild pain"),
+    "moderate": _("moderate pain"),
+    "severe": _("strong pain"),
 }
 
 
 def odi_plain(percent: float | None) -> str | None:
     """The ODI score in plain words for her (the same cut-offs as odi_band)."""
     band = odi_band(percent)
-    return ODI_PLAIN[band] if band else None
+    return str(ODI_PLAIN[band]) if band else None
 
 
 def vas_plain(mm: int | None) -> str | None:
     """A VAS score in plain words for her (the same cut-offs as vas_band)."""
     band = vas_band(mm)
-    return VAS_PLAIN[band] if band else None
+    return str(VAS_PLAIN[band]) if band else None
 
 
 def vas_band(mm: int | None) -> str | None:
@@ -183,7 +188,7 @@ def triage_messages(locations: Iterable[str], symptoms: Iterable[str]) -> list[s
         messages.append(TRIAGE_CALF)
     if "front_of_thigh" in locations:
         messages.append(TRIAGE_FRONT_THIGH)
-    return messages
+    return [str(m) for m in messages]
 
 
 # Baseline and week 34 (SAFETY.md section 6): a measure needs >= 8 ODI sections answered; week 34

@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format, localize
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Block, Phase, Prescription, ProgramVersion
@@ -83,6 +85,7 @@ def template_minutes(version: ProgramVersion) -> dict[int, int]:
         Block.objects.filter(template__phase__version=version)
         .values("template")
         .annotate(total=Sum("minutes"))
+        .order_by()  # no ordering in the GROUP BY (modeltranslation makes Meta.ordering explicit)
         .values_list("template", "total")
     )
     return dict(rows)
@@ -105,7 +108,7 @@ def session_for_client(*, client, session_id) -> ScheduledSession:
     try:
         return sessions_of(client).get(pk=session_id)
     except (ScheduledSession.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such session.") from None
+        raise Http404(gettext("No such session.")) from None
 
 
 def gestational_week_on(client, day: date) -> int | None:
@@ -461,7 +464,7 @@ def log_for_client(*, client, log_id) -> SessionLog:
             .get(pk=log_id, client=client)
         )
     except (SessionLog.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such log.") from None
+        raise Http404(gettext("No such log.")) from None
 
 
 def session_records(client) -> list:
@@ -506,7 +509,7 @@ def assessment_for_client(*, client, assessment_id):
     try:
         return Assessment.objects.get(pk=assessment_id, client=client)
     except (Assessment.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such check-in.") from None
+        raise Http404(gettext("No such check-in.")) from None
 
 
 def assessment_due(client, today: date) -> dict | None:
@@ -616,11 +619,11 @@ def progress(client, today: date) -> dict:
         }
     weeks = [a.gestational_week for a in assessments] + [w for w, _ in by_week_adherence] + [16, 34]
     x_min, x_max = min(weeks + [16]), max(weeks + [34])
-    trial_marks = [(16, "baseline"), (34, "week 34")]
+    trial_marks = [(16, gettext("baseline")), (34, gettext("week 34"))]
 
     def by_week(title, y_label, series, y_min=0, y_max=100, **extra):
         return Chart(
-            title=title, x_label="week of pregnancy", y_label=y_label, x_min=x_min,
+            title=title, x_label=gettext("week of pregnancy"), y_label=y_label, x_min=x_min,
             x_max=x_max, y_min=y_min, y_max=y_max, series=series, **extra,
         ).render()  # fmt: skip
 
@@ -629,16 +632,16 @@ def progress(client, today: date) -> dict:
     ]
     charts = [
         by_week(
-            "Pain by week of pregnancy",
+            gettext("Pain by week of pregnancy"),
             "mm (0-100)",
             [
                 Series(
-                    "Low back pain",
+                    gettext("Low back pain"),
                     "series-a",
                     [(a.gestational_week, a.vas_low_back_mm) for a in assessments],
                 ),
                 Series(
-                    "Sciatic pain",
+                    gettext("Sciatic pain"),
                     "series-b",
                     [(a.gestational_week, a.vas_sciatic_mm) for a in assessments],
                 ),
@@ -646,36 +649,36 @@ def progress(client, today: date) -> dict:
             marks=trial_marks,
         ),
         by_week(
-            "Disability (Oswestry) by week",
+            gettext("Disability (Oswestry) by week"),
             "% (0-100)",
-            [Series("ODI", "series-c", odi_points)],
+            [Series(gettext("ODI"), "series-c", odi_points)],
             marks=trial_marks,
         ),
         by_week(
-            "Adherence by week",
+            gettext("Adherence by week"),
             "%",
             [
                 Series(
-                    "Adherence",
+                    gettext("Adherence"),
                     "series-a",
                     [(w, a.percent) for w, a in by_week_adherence if a.percent is not None],
                 )
             ],
-            threshold=(threshold, f"{threshold}% target"),
+            threshold=(threshold, gettext("%(percent)s%% target") % {"percent": threshold}),
             bars=True,
         ),
         by_week(
-            "Minutes a week",
-            "minutes",
-            [Series("Minutes", "series-b", sorted(minutes_by_week.items()))],
+            gettext("Minutes a week"),
+            gettext("minutes"),
+            [Series(gettext("Minutes"), "series-b", sorted(minutes_by_week.items()))],
             y_max=max([weekly_target + 30, *minutes_by_week.values()]),
             threshold=(weekly_target, f"{weekly_target} min"),
             bars=True,
         ),
         by_week(
-            "Session effort (Borg 6-20), weekly mean",
-            "RPE",
-            [Series("Effort", "series-c", rpe_points)],
+            gettext("Session effort (Borg 6-20), weekly mean"),
+            gettext("RPE"),
+            [Series(gettext("Effort"), "series-c", rpe_points)],
             y_min=6,
             y_max=20,
         ),
@@ -754,9 +757,7 @@ def _in_words(name: str, value) -> str:
     if name == "skip_reason":
         return str(dict(SessionLog.SkipReason.choices).get(value, value))
     if name == "performed_on":
-        from django.utils.formats import date_format
-
-        return date_format(date.fromisoformat(value), "j F")
+        return date_format(date.fromisoformat(value), gettext("j F"))
     if name == "warning_signs":
         return ", ".join(rules.sign_labels(value))
     if name in ("pain_locations", "symptoms"):
@@ -765,7 +766,7 @@ def _in_words(name: str, value) -> str:
     if name.startswith("vas_"):
         return f"{value} mm"
     if name == "odi_percent":
-        return f"{value}%"
+        return f"{localize(value)}%"  # a decimal comma in Spanish
     return str(value)
 
 
@@ -864,4 +865,4 @@ def push_device_for(*, user, subscription_id):
     try:
         return push_devices(user).get(pk=subscription_id)
     except (PushSubscription.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such device.") from None
+        raise Http404(gettext("No such device.")) from None

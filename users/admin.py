@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import ApiToken, CareLink, Consent, Invitation, User
@@ -85,7 +86,12 @@ class UserAdmin(BaseUserAdmin):
         for pt in queryset.filter(role=User.Role.PT, pt_approved=False):
             services.pt_approve(pt=pt)
             approved += 1
-        self.message_user(request, _("%d PT account(s) approved.") % approved, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(n)d PT account approved.", "%(n)d PT accounts approved.", approved)
+            % {"n": approved},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(CareLink)

@@ -8,7 +8,8 @@ from allauth.mfa.base.forms import AuthenticateForm
 from allauth.mfa.utils import is_mfa_enabled
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox.settings import knox_settings
 from rest_framework import generics, serializers, status
@@ -26,14 +27,14 @@ from .selectors import api_refusal
 from .serializers import StrictFields
 from .services import api_token_create, api_token_revoke, invitation_create
 
-ERR_BAD_CREDENTIALS = "Unable to log in with this email and password."
-ERR_TOO_MANY = "Too many failed log-in attempts. Try again later."
-ERR_CODE_REQUIRED = (
+ERR_BAD_CREDENTIALS = _("Unable to log in with this email and password.")
+ERR_TOO_MANY = _("Too many failed log-in attempts. Try again later.")
+ERR_CODE_REQUIRED = _(
     "This account uses two-factor sign-in: send the 6-digit code from your authenticator app "
     "(or a recovery code) as “code”."
 )
-ERR_BAD_CODE = "That code is not right. Use the current code from your app, or a recovery code."
-ERR_NOT_A_TOKEN = "Signed in without a token: there is no token to revoke."  # noqa: S105
+ERR_BAD_CODE = _("That code is not right. Use the current code from your app, or a recovery code.")
+ERR_NOT_A_TOKEN = _("Signed in without a token: there is no token to revoke.")
 
 
 class TokenRequestSerializer(StrictFields, serializers.Serializer):
@@ -135,14 +136,16 @@ class TokenView(APIView):
             return _refuse(ERR_BAD_CREDENTIALS, "bad_credentials", status.HTTP_400_BAD_REQUEST)
         refusal = api_refusal(user, signing_in=True)
         if refusal:
-            return _refuse(refusal, "refused", status.HTTP_403_FORBIDDEN)
+            # In her own language, as every answer once she is signed in.
+            with translation.override(user.language or translation.get_language()):
+                return _refuse(str(refusal), "refused", status.HTTP_403_FORBIDDEN)
         if is_mfa_enabled(user):
             code = data.validated_data.get("code", "").strip()
             if not code:
                 return _refuse(ERR_CODE_REQUIRED, "code_required", status.HTTP_403_FORBIDDEN)
             form = AuthenticateForm(user=user, data={"code": code})
             if not form.is_valid():
-                if "too many" in str(form.errors).lower():
+                if form.has_error("code", "too_many_login_attempts"):  # any language
                     return _refuse(
                         ERR_TOO_MANY, "too_many_attempts", status.HTTP_429_TOO_MANY_REQUESTS
                     )
@@ -211,7 +214,7 @@ class InvitationList(generics.ListAPIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not request.user.is_active_pt:
-            raise NotFound("Physical therapists only.")
+            raise NotFound(_("Physical therapists only."))
 
     def get_queryset(self):
         return self.request.user.invitations.all()

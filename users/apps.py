@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _second_factor_changed(sender, instance, **kwargs):
@@ -14,7 +15,7 @@ def _second_factor_changed(sender, instance, **kwargs):
 
 class UsersConfig(AppConfig):
     name = "users"
-    verbose_name = "Users and care links"
+    verbose_name = _("Users and care links")
 
     def ready(self):
         from allauth.mfa.models import Authenticator

@@ -130,22 +130,43 @@ class CareLink(models.Model):
     """A PT looks after a client. Unlinking ends the link (keeps the row and all history)."""
 
     pt = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="client_links", limit_choices_to={"role": "pt"}
+        User,
+        on_delete=models.CASCADE,
+        related_name="client_links",
+        limit_choices_to={"role": "pt"},
+        # Translators: the physical therapist (fisioterapeuta).
+        verbose_name=_("PT"),
     )
     client = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="pt_links", limit_choices_to={"role": "client"}
+        User,
+        on_delete=models.CASCADE,
+        related_name="pt_links",
+        limit_choices_to={"role": "client"},
+        verbose_name=_("client"),
     )
-    started_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     ended_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
     )
 
     class Meta:
         ordering = ["-started_at"]
+        verbose_name = _("care link")
+        verbose_name_plural = _("care links")
         constraints = [
             models.UniqueConstraint(
                 fields=["client"],
@@ -156,8 +177,9 @@ class CareLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        state = "active" if self.ended_at is None else "ended"
-        return f"{self.pt} → {self.client} ({state})"
+        if self.ended_at is None:
+            return _("%(pt)s → %(client)s (active)") % {"pt": self.pt, "client": self.client}
+        return _("%(pt)s → %(client)s (ended)") % {"pt": self.pt, "client": self.client}
 
     @property
     def is_active(self) -> bool:
@@ -174,21 +196,34 @@ class Invitation(models.Model):
     """A PT invites a client by e-mail. The link works once and expires after 14 days.
     Only a hash of the token is stored."""
 
-    pt = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    pt = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        # Translators: the physical therapist (fisioterapeuta).
+        verbose_name=_("PT"),
+    )
+    email = models.EmailField(_("email address"))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
     )
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
 
     def __str__(self) -> str:
-        return f"{self.pt} invited {self.email}"
+        return _("%(pt)s invited %(email)s") % {"pt": self.pt, "email": self.email}
 
 
 class ApiToken(AbstractAuthToken):
@@ -198,6 +233,18 @@ class ApiToken(AbstractAuthToken):
     id = models.BigAutoField(primary_key=True)
     digest = models.CharField(max_length=128, unique=True)
     name = models.CharField(_("device"), max_length=100, blank=True, validators=[single_line])
+    # knox's own fields, declared again only to give the admin translated labels (same
+    # definitions as knox.models.AbstractAuthToken).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=False,
+        blank=False,
+        related_name="auth_token_set",
+        on_delete=models.CASCADE,
+        verbose_name=_("user"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    expiry = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]
@@ -205,7 +252,7 @@ class ApiToken(AbstractAuthToken):
         verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
-        return f"{self.name or 'token'} #{self.pk}"
+        return f"{self.name or _('token')} #{self.pk}"
 
 
 class Consent(models.Model):
@@ -214,13 +261,17 @@ class Consent(models.Model):
     One row per version agreed to, never edited: the record of what she agreed to and when.
     Deleted with her account."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("user")
+    )
     notice_version = models.CharField(_("privacy notice version"), max_length=20)
     consented_at = models.DateTimeField(_("agreed at"), default=timezone.now)
     age_confirmed = models.BooleanField(_("confirmed 16 or older"), default=False)
 
     class Meta:
         ordering = ["-consented_at", "-pk"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "notice_version"], name="one_consent_per_notice_version"
@@ -228,7 +279,10 @@ class Consent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Consent of {self.user_id} to the notice of {self.notice_version}"
+        return _("Consent of %(user)s to the notice of %(version)s") % {
+            "user": self.user_id,
+            "version": self.notice_version,
+        }
 
 
 class RequestKey(models.Model):
@@ -247,6 +301,8 @@ class RequestKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("request key")
+        verbose_name_plural = _("request keys")
         constraints = [
             models.UniqueConstraint(fields=["user", "route", "key"], name="one_write_per_key")
         ]

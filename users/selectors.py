@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from .models import CareLink, User
 
@@ -34,21 +35,21 @@ def client_for_pt(*, pt: User, client_id: int) -> User:
 
 # --- one sign-in policy for every door (web pages, admin, API tokens) ---------------------
 
-ERR_INACTIVE = "This account is not active."
-ERR_PENDING_PT = "Your account is waiting for an administrator's approval."
-ERR_UNVERIFIED = (
+ERR_INACTIVE = _("This account is not active.")
+ERR_PENDING_PT = _("Your account is waiting for an administrator's approval.")
+ERR_UNVERIFIED = _(
     "Confirm your email address first: open the link we sent you, or ask for a new one by "
     "logging in on the web."
 )
-ERR_STAFF_MFA = (
+ERR_STAFF_MFA = _(
     "Physical therapists and admins must turn on two-factor sign-in first: log in on the web, "
     "then Profile, Two-factor sign-in."
 )
-ERR_CONSENT = (
+ERR_CONSENT = _(
     "Our privacy notice has changed: log in on the web and agree to it before you use the app "
     "again."
 )
-ERR_DELETION_REQUESTED = (
+ERR_DELETION_REQUESTED = _(
     "This account is being deleted. To keep it, log in on the web and cancel the deletion from "
     "your profile."
 )

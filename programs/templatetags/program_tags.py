@@ -87,3 +87,17 @@ def heart_rate_ceiling(prescription) -> str:
     return _(
         "Keep your heart rate under about %(bpm)s beats a minute (ACOG); the talk test guides you."
     ) % {"bpm": bpm}
+
+
+@register.filter
+def fact(item: dict, field: str) -> str:
+    """A program fact's label or value in the active language (`label_es` beside `label`),
+    the English when there is no translation."""
+    from django.utils.translation import get_language
+
+    language = (get_language() or "en").split("-")[0]
+    if language != "en":
+        translated = item.get(f"{field}_{language}")
+        if translated:
+            return translated
+    return item.get(field, "")

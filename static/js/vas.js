@@ -4,24 +4,36 @@
 // 1. Each pain scale gets a slider that starts unset (no value is sent until she moves it or
 //    types a number, so an untouched scale is refused, never saved as 0).
 // 2. The calf question shows only while "calf" is ticked.
+// Every word it shows comes from the page (<template id="vas-texts">, in her language).
 (function () {
+  var texts = {};
+  var textsTag = document.getElementById("vas-texts");
+  if (textsTag) {
+    textsTag.content.querySelectorAll("[data-text]").forEach(function (el) {
+      texts[el.dataset.text] = el.textContent.trim();
+    });
+  }
+  function say(key, n) {
+    return (texts[key] || "").split("{n}").join(String(n));
+  }
+
   function vas(number) {
     var none = document.getElementById(number.dataset.none);
     var row = document.createElement("div");
     row.className = "d-flex align-items-center gap-2 mt-2";
     var low = document.createElement("span");
     low.className = "small text-body-secondary";
-    low.textContent = "no pain";
+    low.textContent = say("low");
     var high = document.createElement("span");
     high.className = "small text-body-secondary text-end";
-    high.textContent = "worst pain imaginable";
+    high.textContent = say("high");
     var slider = document.createElement("input");
     slider.type = "range";
     slider.min = "0";
     slider.max = "100";
     slider.step = "1";
     slider.className = "form-range flex-grow-1";
-    slider.setAttribute("aria-label", "Slider from 0, no pain, to 100, worst pain imaginable");
+    slider.setAttribute("aria-label", say("slider"));
     var status = document.createElement("p");
     status.className = "small mb-0";
     var output = document.createElement("output");
@@ -38,14 +50,14 @@
       var unset = number.value === "";
       slider.classList.toggle("opacity-25", unset);
       if (unset) {
-        output.textContent = "Not set yet";
-        unit.textContent = ": move the slider, or tick “no pain”.";
-        slider.setAttribute("aria-valuetext", "not set");
+        output.textContent = say("unset");
+        unit.textContent = say("unset-hint");
+        slider.setAttribute("aria-valuetext", say("unset-value"));
       } else {
         slider.value = number.value;
         output.textContent = number.value;
-        unit.textContent = " mm";
-        slider.setAttribute("aria-valuetext", number.value + " millimetres");
+        unit.textContent = " " + say("unit");
+        slider.setAttribute("aria-valuetext", say("value", number.value));
       }
     }
     slider.addEventListener("input", function () {

@@ -294,7 +294,7 @@ def test_the_pt_is_told_when_the_invitation_email_cannot_be_sent(client, monkeyp
     client.force_login(pt)
     response = client.post(reverse("invite"), {"email": "nora@example.test"})
     assert response.status_code == 200
-    assert user_services.ERR_INVITE_NOT_SENT in response.content.decode()
+    assert str(user_services.ERR_INVITE_NOT_SENT) in response.content.decode()
     assert not Invitation.objects.exists() and not mail.outbox
 
 
@@ -311,7 +311,7 @@ def test_an_invitation_form_with_its_one_time_token_says_the_email_failed_and_ca
         patched.setattr(EmailMultiAlternatives, "send", refused)
         response = client.post(reverse("invite"), form, follow=True)
     assert response.status_code == 200
-    assert user_services.ERR_INVITE_NOT_SENT in response.content.decode()
+    assert str(user_services.ERR_INVITE_NOT_SENT) in response.content.decode()
     assert not Invitation.objects.exists()
 
     again = client.post(reverse("invite"), form, follow=True)

@@ -195,7 +195,7 @@ def test_invitations_from_two_pts_accepted_at_once_link_her_to_one(monkeypatch):
 
     assert sorted(r.status_code for r in responses) == [302, 400]
     loser = next(r for r in responses if r.status_code == 400)
-    assert ERR_ALREADY_LINKED in loser.content.decode()
+    assert str(ERR_ALREADY_LINKED) in loser.content.decode()
     link = CareLink.objects.get(client=client, ended_at__isnull=True)
     assert Invitation.objects.get(accepted_by=client).pt == link.pt
 

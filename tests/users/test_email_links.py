@@ -97,3 +97,68 @@ def test_a_pts_invitation_links_to_the_base_url_not_the_requests_host(
     (link,) = links(email.body)
     assert link.startswith(BASE + "/invitations/")
     assert client.get(link.removeprefix(BASE)).status_code == 200
+
+
+# --- in the recipient's language (issue 18) --------------------------------------------------
+
+
+@pytest.fixture
+def languages_rendered(monkeypatch):
+    """The active language each time an e-mail template is rendered (no Spanish words are
+    asserted: the catalogue may not be compiled)."""
+    from django.template import loader
+    from django.utils import translation
+
+    seen: list[tuple[str, str]] = []
+    original = loader.render_to_string
+
+    def recording(template_name, *args, **kwargs):
+        seen.append((str(template_name), translation.get_language()))
+        return original(template_name, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "render_to_string", recording)
+    monkeypatch.setattr("allauth.account.adapter.render_to_string", recording)
+    return seen
+
+
+def test_an_invitation_is_written_in_the_invitees_language_else_in_the_pts(
+    languages_rendered, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    from users.services import invitation_create
+
+    pt = PTFactory(language="en")
+    ClientFactory(email="lucia@example.test", language="es")
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        invitation_create(pt=pt, email="Lucia@example.test")  # her account says Spanish
+        invitation_create(pt=pt, email="stranger@example.test")  # no account: the PT's page
+    with translation.override("es"), django_capture_on_commit_callbacks(execute=True):
+        invitation_create(pt=pt, email="otra@example.test")
+
+    by_template = [lang for name, lang in languages_rendered if "users/email/invitation" in name]
+    assert by_template == ["es", "es", "en", "en", "es", "es"]  # .txt and .html of each
+    assert len(mail.outbox) == 3
+
+
+def test_allauths_emails_are_written_in_the_account_holders_language(client, languages_rendered):
+    ClientFactory(email="lucia@example.test", language="es")
+
+    client.post(
+        reverse("account_reset_password"),
+        {"email": "lucia@example.test"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    client.post(
+        reverse("account_reset_password"),
+        {"email": "nobody@example.test"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    allauth = [(name, lang) for name, lang in languages_rendered if "account/email/" in name]
+    hers = {lang for name, lang in allauth if "password_reset_key" in name}
+    strangers = {lang for name, lang in allauth if "unknown_account" in name}
+    assert hers == {"es"}  # her account's language, not the page's
+    assert strangers == {"en"}  # no account: the language of the page that sent it
+    assert len(mail.outbox) == 2

@@ -1,5 +1,6 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.views import APIView
@@ -28,7 +29,7 @@ class ClientAPIView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not request.user.is_client:
-            raise NotFound("Clients only.")
+            raise NotFound(_("Clients only."))
 
 
 class PTAPIView(APIView):
@@ -39,7 +40,7 @@ class PTAPIView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not request.user.is_active_pt:
-            raise NotFound("Physical therapists only.")
+            raise NotFound(_("Physical therapists only."))
 
     def client(self):
         return client_for_pt(pt=self.request.user, client_id=self.kwargs["client_id"])

@@ -24,7 +24,7 @@ from ..models import AuditEvent, ExerciseSwap
 from ..schedule import ERR_THREE_DAYS, WEEKDAY_KEYS, back_to_back_warning
 from ..services.review import ERR_NOT_ENROLLED, ERR_NOT_IN_PLAN
 from .base import PTAPIView
-from .serializers import HourMinuteField
+from .serializers import ERR_TIME_ZONE, HourMinuteField
 
 ERR_NO_SUCH_EXERCISE = _(
     "There is no exercise with this slug in the library. Choose one of the alternatives offered."
@@ -104,12 +104,12 @@ class ScheduleSerializer(StrictFields, serializers.Serializer):
 
     def validate_weekdays(self, value):
         if len(set(value)) != 3:
-            raise serializers.ValidationError(_(ERR_THREE_DAYS))
+            raise serializers.ValidationError(ERR_THREE_DAYS)
         return [WEEKDAY_KEYS.index(day) for day in value]
 
     def validate_time_zone(self, value):
         if not is_valid_time_zone(value):
-            raise serializers.ValidationError(f"“{value}” is not a known time zone.")
+            raise serializers.ValidationError(ERR_TIME_ZONE % {"value": value})
         return value
 
 
@@ -188,7 +188,7 @@ class ClientSchedule(PTAPIView):
     def enrolment(self, client):
         enrolment = selectors.enrolment_of(client)
         if enrolment is None:
-            raise Http404(_(ERR_NOT_ENROLLED))
+            raise Http404(ERR_NOT_ENROLLED)
         return enrolment
 
     @extend_schema(

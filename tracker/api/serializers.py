@@ -1,5 +1,7 @@
 import datetime as dt
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,8 +21,10 @@ from ..models import (
     SessionLog,
 )
 from ..safety import STATES, TIER_ORDER
-from ..schedule import WEEKDAY_KEYS
+from ..schedule import ERR_THREE_DAYS, WEEKDAY_KEYS
 from ..scoring import LOCATIONS, SYMPTOMS
+
+ERR_TIME_ZONE = _("“%(value)s” is not a known time zone.")  # users.models says it too
 
 HH_MM = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "18:00"}
 
@@ -49,7 +53,7 @@ class ProfileSerializer(StrictFields, serializers.Serializer):
 
     def validate_time_zone(self, value):
         if not is_valid_time_zone(value):
-            raise serializers.ValidationError(f"“{value}” is not a known time zone.")
+            raise serializers.ValidationError(ERR_TIME_ZONE % {"value": value})
         return value
 
 
@@ -101,12 +105,12 @@ class EnrolmentRequestSerializer(StrictFields, serializers.Serializer):
 
     def validate_time_zone(self, value):
         if not is_valid_time_zone(value):
-            raise serializers.ValidationError(f"“{value}” is not a known time zone.")
+            raise serializers.ValidationError(ERR_TIME_ZONE % {"value": value})
         return value
 
     def validate_weekdays(self, value):
         if len(set(value)) != 3:
-            raise serializers.ValidationError("Choose exactly three days a week.")
+            raise serializers.ValidationError(ERR_THREE_DAYS)
         return [WEEKDAY_KEYS.index(day) for day in value]
 
 
@@ -576,7 +580,7 @@ class PauseRequestSerializer(StrictFields, serializers.Serializer):
 
 class PregnancyEndRequestSerializer(StrictFields, serializers.Serializer):
     outcome = serializers.ChoiceField(
-        choices=[("birth", "My baby was born"), ("ended", "My pregnancy has ended")]
+        choices=[("birth", _("My baby was born")), ("ended", _("My pregnancy has ended"))]
     )
     date = serializers.DateField()
     confirm = serializers.BooleanField(
@@ -614,5 +618,5 @@ def parse_date_param(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise serializers.ValidationError(
-            {"date": f"“{value}” is not a date (YYYY-MM-DD)."}
+            {"date": gettext("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value}}
         ) from exc

@@ -5,6 +5,7 @@ from django.db.models import Max, Min
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -185,7 +186,7 @@ class EnrolmentView(ClientAPIView):
     def get(self, request):
         enrolment = selectors.enrolment_of(request.user)
         if enrolment is None:
-            raise Http404("You are not enrolled.")
+            raise Http404(gettext("You are not enrolled."))
         return Response(
             s.EnrolmentSummarySerializer(_enrolment_summary(enrolment, request.user)).data
         )
@@ -208,7 +209,9 @@ class EnrolmentView(ClientAPIView):
         if values.get("program"):
             version = current_version_by_slug(slug=values["program"])
             if version is None:
-                raise DjangoValidationError({"program": "No published program with this slug."})
+                raise DjangoValidationError(
+                    {"program": gettext("No published program with this slug.")}
+                )
         # Already enrolled (also when two POSTs race) answers 409 (config.api_contract).
         enrolment = services.enrolment_create(
             client=request.user,
@@ -234,7 +237,7 @@ class EnrolmentView(ClientAPIView):
         # The web's schedule page (tracker.views.client.schedule_settings), the same service.
         enrolment = selectors.enrolment_of(request.user)
         if enrolment is None:
-            raise Http404("You are not enrolled.")
+            raise Http404(gettext("You are not enrolled."))
         data = s.ScheduleChangeSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         current = {

@@ -13,10 +13,13 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from config.validators import one_line
 
+from ..language import speaking_to
 from ..models import (
     Alert,
     Channel,
@@ -34,6 +37,17 @@ from .timing import session_start, when_text
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# Each message's subject (after "[Prenafit] ") and in-app title: fixed words, no name, no health
+# data (SAFETY.md section 2).
+TITLES = {
+    ReminderKind.SESSION_UPCOMING: _("Your Prenafit session is coming up"),
+    ReminderKind.SESSION_MISSED: _("Did you do yesterday's session?"),
+    ReminderKind.ASSESSMENT_DUE: _("Your Prenafit check-in is due"),
+    ReminderKind.PT_ALERT: _("Urgent alert about a client"),
+    ReminderKind.ADMIN_ESCALATION: _("Urgent alert not acknowledged for 24 hours"),
+    ReminderKind.RESCREEN_DUE: _("A few safety questions are waiting for you"),
+    ReminderKind.PT_DIGEST: _("Your weekly Prenafit digest"),
+}
 UNSUBSCRIBE_SALT = "prenafit.unsubscribe"
 
 
@@ -183,72 +197,78 @@ def compose(delivery: Delivery) -> Message:
         + reverse("tracker:unsubscribe", args=[unsubscribe_token(user.pk, delivery.kind)]),
         "settings_url": base + reverse("tracker:notification_settings"),
     }
-    kind = delivery.kind
-    url = base + reverse("home")
-    urgent = False
-    if kind == ReminderKind.SESSION_UPCOMING:
-        if delivery.object_key.startswith("session:"):
-            session = ScheduledSession.objects.select_related("enrolment").get(
-                pk=_object_id(delivery)
-            )
-            sessions = [session]
-            url = base + reverse("tracker:session", args=[session.pk])
-        else:
-            day = dt.date.fromisoformat(delivery.object_key.split(":")[1])
-            sessions = (
-                ScheduledSession.objects.filter(
-                    client=user, date=day, status=ScheduledSession.Status.SCHEDULED
+    # The whole message in HER language: the subject and the in-app title too, and every
+    # date in it (when_text), whatever language the code that queued it ran in.
+    with speaking_to(user):
+        kind = delivery.kind
+        url = base + reverse("home")
+        urgent = False
+        if kind == ReminderKind.SESSION_UPCOMING:
+            if delivery.object_key.startswith("session:"):
+                session = ScheduledSession.objects.select_related("enrolment").get(
+                    pk=_object_id(delivery)
                 )
-                .select_related("enrolment")
-                .order_by("start_time", "pk")
-            )
-        # Each start as she reads it: in her zone, named ("Wednesday 6 January at 18:00
-        # (Europe/Madrid)"); sessions are planned in her enrolment's zone.
-        context["session_times"] = [
-            when_text(session_start(s.date, s.start_time, s.enrolment.time_zone), user.time_zone)
-            for s in sessions
-        ]
-        title = "Your Prenafit session is coming up"
-    elif kind == ReminderKind.SESSION_MISSED:
-        session = ScheduledSession.objects.get(pk=_object_id(delivery))
-        context["session"] = session
-        context["log_url"] = base + reverse("tracker:session_log", args=[session.pk])
-        context["move_url"] = base + reverse("tracker:session", args=[session.pk])
-        url = context["log_url"]
-        title = "Did you do yesterday's session?"
-    elif kind == ReminderKind.ASSESSMENT_DUE:
-        context["which"] = delivery.object_key.split(":")[1]
-        url = base + reverse("tracker:assessment_new")
-        title = "Your Prenafit check-in is due"
-    elif kind == ReminderKind.PT_ALERT:
-        # No name and no health data (SAFETY.md section 2): the app names the client and sign.
-        alert = Alert.objects.get(pk=_object_id(delivery))
-        url = base + reverse("tracker:pt_client", args=[alert.client_id])
-        context["raised"] = when_text(alert.created_at, user.time_zone)
-        title = "Urgent alert about a client"
-        urgent = True
-    elif kind == ReminderKind.ADMIN_ESCALATION:
-        alert = Alert.objects.get(pk=_object_id(delivery))
-        url = base + reverse("admin:tracker_alert_change", args=[alert.pk])
-        context["raised"] = when_text(alert.created_at, user.time_zone)
-        title = "Urgent alert not acknowledged for 24 hours"
-        urgent = True
-    elif kind == ReminderKind.RESCREEN_DUE:
-        url = base + reverse("home")  # home asks the re-screen questions from 25+4
-        title = "A few safety questions are waiting for you"
-    else:  # PT_DIGEST
-        from ..caseload import caseload, rows
+                sessions = [session]
+                url = base + reverse("tracker:session", args=[session.pk])
+            else:
+                day = dt.date.fromisoformat(delivery.object_key.split(":")[1])
+                sessions = (
+                    ScheduledSession.objects.filter(
+                        client=user, date=day, status=ScheduledSession.Status.SCHEDULED
+                    )
+                    .select_related("enrolment")
+                    .order_by("start_time", "pk")
+                )
+            # Each start as she reads it: in her zone, named ("Wednesday 6 January at 18:00
+            # (Europe/Madrid)"); sessions are planned in her enrolment's zone.
+            context["session_times"] = [
+                when_text(
+                    session_start(s.date, s.start_time, s.enrolment.time_zone), user.time_zone
+                )
+                for s in sessions
+            ]
+            title = str(TITLES[ReminderKind.SESSION_UPCOMING])
+        elif kind == ReminderKind.SESSION_MISSED:
+            session = ScheduledSession.objects.get(pk=_object_id(delivery))
+            context["session"] = session
+            context["log_url"] = base + reverse("tracker:session_log", args=[session.pk])
+            context["move_url"] = base + reverse("tracker:session", args=[session.pk])
+            url = context["log_url"]
+            title = str(TITLES[ReminderKind.SESSION_MISSED])
+        elif kind == ReminderKind.ASSESSMENT_DUE:
+            context["which"] = delivery.object_key.split(":")[1]
+            url = base + reverse("tracker:assessment_new")
+            title = str(TITLES[ReminderKind.ASSESSMENT_DUE])
+        elif kind == ReminderKind.PT_ALERT:
+            # No name and no health data (SAFETY.md section 2): the app names the client and sign.
+            alert = Alert.objects.get(pk=_object_id(delivery))
+            url = base + reverse("tracker:pt_client", args=[alert.client_id])
+            context["raised"] = when_text(alert.created_at, user.time_zone)
+            title = str(TITLES[ReminderKind.PT_ALERT])
+            urgent = True
+        elif kind == ReminderKind.ADMIN_ESCALATION:
+            alert = Alert.objects.get(pk=_object_id(delivery))
+            url = base + reverse("admin:tracker_alert_change", args=[alert.pk])
+            context["raised"] = when_text(alert.created_at, user.time_zone)
+            title = str(TITLES[ReminderKind.ADMIN_ESCALATION])
+            urgent = True
+        elif kind == ReminderKind.RESCREEN_DUE:
+            url = base + reverse("home")  # home asks the re-screen questions from 25+4
+            title = str(TITLES[ReminderKind.RESCREEN_DUE])
+        else:  # PT_DIGEST
+            from ..caseload import caseload, rows
 
-        today = timezone.localtime(delivery.due_at, _zone(user.time_zone)).date()
-        caseload_rows = rows(caseload(pt=user, today=today, sort="alerts"), today)
-        # Whether anyone needs a look, no names and no counts (SAFETY.md section 2): with one
-        # client a count is her news. The app shows who and why.
-        context["needs_look"] = any(r.open_alerts or r.pending or r.below for r in caseload_rows)
-        title = "Your weekly Prenafit digest"
-    context["url"] = url
-    context["title"] = title
-    context["always_on"] = kind in NotificationSettings.ALWAYS_ON
-    with translation.override(user.language):
+            today = timezone.localtime(delivery.due_at, _zone(user.time_zone)).date()
+            caseload_rows = rows(caseload(pt=user, today=today, sort="alerts"), today)
+            # Whether anyone needs a look, no names and no counts (SAFETY.md section 2): with one
+            # client a count is her news. The app shows who and why.
+            context["needs_look"] = any(
+                r.open_alerts or r.pending or r.below for r in caseload_rows
+            )
+            title = str(TITLES[ReminderKind.PT_DIGEST])
+        context["url"] = url
+        context["title"] = title
+        context["always_on"] = kind in NotificationSettings.ALWAYS_ON
         text = render_to_string(f"tracker/email/{kind}.txt", context)
         html = render_to_string(f"tracker/email/{kind}.html", context)
     return Message(
@@ -377,22 +397,31 @@ def _tell_admins_alert_failed(delivery: Delivery, exc: Exception, now: dt.dateti
     alert = Alert.objects.filter(pk=_object_id(delivery)).select_related("client").first()
     about = alert.client if alert else None
     url = reverse("admin:tracker_delivery_change", args=[delivery.pk])
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=admin,
-            about_client=about,
-            kind=Notification.Kind.DELIVERY_FAILED,
-            title=f"An urgent alert email to PT {delivery.recipient} could not be sent"[:200],
-            body=(
-                f"The alert is about {about}. The email failed ({type(exc).__name__}) and will "
-                "be retried; the PT may not know yet. Contact the PT."
-            ),
-            url=url,
-            urgent=True,
-            created_at=now,
+    notices = []
+    for admin in admins():
+        with speaking_to(admin):  # each admin reads it in her own language
+            params = {"pt": delivery.recipient, "client": about, "error": type(exc).__name__}
+            title = gettext("An urgent alert email to PT %(pt)s could not be sent") % params
+            body = (
+                gettext(
+                    "The alert is about %(client)s. The email failed (%(error)s) and will be "
+                    "retried; the PT may not know yet. Contact the PT."
+                )
+                % params
+            )
+        notices.append(
+            Notification(
+                recipient=admin,
+                about_client=about,
+                kind=Notification.Kind.DELIVERY_FAILED,
+                title=title[:200],
+                body=body,
+                url=url,
+                urgent=True,
+                created_at=now,
+            )
         )
-        for admin in admins()
-    )
+    Notification.objects.bulk_create(notices)
     logger.warning("urgent alert delivery %s failed: admins told", delivery.pk)
 
 

@@ -14,9 +14,12 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from users.models import User
 
+from ..language import speaking_to
 from ..models import (
     Alert,
     Assessment,
@@ -331,6 +334,23 @@ def _escalation_candidates(now: dt.datetime, staff: list) -> list[Candidate]:
     ]
 
 
+def _escalation_text(alert: Alert) -> tuple[str, str]:
+    """The admins' in-app notice of an alert nobody acknowledged, in the active language."""
+    signs = ", ".join(sign_labels(alert.signs)) or str(alert.get_kind_display())
+    title = gettext("Not acknowledged for 24 hours: %(client)s, %(signs)s") % {
+        "client": alert.client,
+        "signs": signs,
+    }
+    body = gettext(
+        "Her PT %(pt)s was alerted on %(when)s UTC and has not acknowledged it. Contact the PT "
+        "or the client."
+    ) % {
+        "pt": alert.pt,
+        "when": date_format(timezone.localtime(alert.created_at, dt.UTC), gettext("d M Y H:i")),
+    }
+    return title, body
+
+
 def alerts_escalate(now: dt.datetime, stamp: dt.datetime) -> int:
     """Escalate each overdue alert once: an in-app notice (naming the client and the sign,
     behind log-in) and one e-mail delivery (no name, no health data) per admin, and the
@@ -347,19 +367,17 @@ def alerts_escalate(now: dt.datetime, stamp: dt.datetime) -> int:
             )
             if not won:
                 continue
-            signs = ", ".join(sign_labels(alert.signs)) or alert.get_kind_display()
             due = alert.created_at + ESCALATE_AFTER
             url = reverse("admin:tracker_alert_change", args=[alert.pk])
             for admin in staff:
+                with speaking_to(admin):  # each admin reads it in her own language
+                    title, body = _escalation_text(alert)
                 Notification.objects.create(
                     recipient=admin,
                     about_client=alert.client,
                     kind=Notification.Kind.ESCALATION,
-                    title=(f"Not acknowledged for 24 hours: {alert.client}, {signs}")[:200],
-                    body=(
-                        f"Her PT {alert.pt} was alerted on {alert.created_at:%d %b %Y %H:%M} "
-                        "UTC and has not acknowledged it. Contact the PT or the client."
-                    ),
+                    title=title[:200],
+                    body=body,
                     url=url,
                     urgent=True,
                     created_at=now,

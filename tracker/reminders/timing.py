@@ -28,7 +28,7 @@ def when_text(moment: dt.datetime, tz: str) -> str:
     place = zone(tz)
     local = moment.astimezone(place)
     return gettext("%(day)s at %(time)s (%(zone)s)") % {
-        "day": dateformat.format(local, "l j F"),
+        "day": dateformat.format(local, gettext("l j F")),
         "time": f"{local:%H:%M}",
         "zone": place.key.replace("_", " "),
     }

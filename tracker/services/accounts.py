@@ -15,18 +15,37 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from users.models import DELETION_GRACE, User
 from users.services import user_delete, user_deletion_mark, user_deletion_unmark
 
+from ..language import speaking_to
 from ..models import Alert, AuditEvent, Delivery, Notification, ReminderKind
 from .audit import audit_record
 
 logger = logging.getLogger(__name__)
 
 GRACE = DELETION_GRACE
-ERR_DELETE_NOT_A_CLIENT = (
+ERR_DELETE_NOT_A_CLIENT = _(
     "Only a client deletes her own account here. Ask an administrator to delete other accounts."
+)
+# What her PT is told in the app (in her PT's language).
+DELETION_ASKED_TITLE = _(
+    "%(client)s asked on %(asked)s to delete her account: download her report if your records "
+    "need it"
+)
+DELETION_ASKED_BODY = _(
+    "%(client)s asked on %(asked)s to delete her Prenafit account. Everything about her will be "
+    "deleted after %(due)s. If your own professional records require it, download her "
+    "printable report (or the CSV on her page) before then."
+)
+DELETION_CANCELLED_TITLE = _("%(client)s cancelled the deletion of her account")
+DELETION_CANCELLED_BODY = _(
+    "%(client)s cancelled on %(asked)s her request to delete her Prenafit account. Nothing was "
+    "deleted."
 )
 
 
@@ -36,29 +55,34 @@ def purge_due(user: User) -> dt.datetime | None:
 
 
 def _day(moment: dt.datetime, time_zone: str) -> str:
+    """The day in the reader's zone and the active language ("4 Jan 2027")."""
     from ..reminders.timing import zone
 
     local = moment.astimezone(zone(time_zone))
-    return f"{local.day} {local:%b %Y}"
+    return date_format(local.date(), gettext("j M Y"))
 
 
-def _tell_her_pt(client: User, *, title: str, body: str, now: dt.datetime) -> None:
-    """An in-app notice to her PT (if she has one), about her: it goes with her account."""
+def _tell_her_pt(client: User, *, title, body, now: dt.datetime) -> None:
+    """An in-app notice to her PT (if she has one), about her: it goes with her account. Written
+    in her PT's language and her PT's time zone."""
     from ..safety import pt_of
 
     pt = pt_of(client)
     if pt is None:
         return
+    with speaking_to(pt):
+        params = {
+            "client": client,
+            "asked": _day(now, pt.time_zone),
+            "due": _day(now + GRACE, pt.time_zone),
+        }
+        title, body = str(title) % params, str(body) % params
     Notification.objects.create(
         recipient=pt,
         about_client=client,
         kind=Notification.Kind.ACCOUNT_DELETION,
-        title=title.format(client=client, asked=_day(now, pt.time_zone))[:200],
-        body=body.format(
-            client=client,
-            asked=_day(now, pt.time_zone),
-            due=_day(now + GRACE, pt.time_zone),
-        ),
+        title=title[:200],
+        body=body,
         url=reverse("tracker:pt_report", args=[client.pk]),
         created_at=now,
     )
@@ -79,15 +103,7 @@ def account_deletion_request(*, user: User, now: dt.datetime | None = None) -> d
     audit_record(
         actor=user, client=user, action=AuditEvent.Action.CHANGE, what="asked to delete the account"
     )
-    _tell_her_pt(
-        user,
-        title="{client} asked on {asked} to delete her account: download her report if your "
-        "records need it",
-        body="{client} asked on {asked} to delete her Prenafit account. Everything about her will "
-        "be deleted after {due}. If your own professional records require it, download her "
-        "printable report (or the CSV on her page) before then.",
-        now=now,
-    )
+    _tell_her_pt(user, title=DELETION_ASKED_TITLE, body=DELETION_ASKED_BODY, now=now)
     return purge_due(user)
 
 
@@ -105,13 +121,7 @@ def account_deletion_cancel(*, user: User, now: dt.datetime | None = None) -> bo
         action=AuditEvent.Action.CHANGE,
         what="cancelled the account deletion",
     )
-    _tell_her_pt(
-        user,
-        title="{client} cancelled the deletion of her account",
-        body="{client} cancelled on {asked} her request to delete her Prenafit account. Nothing "
-        "was deleted.",
-        now=now,
-    )
+    _tell_her_pt(user, title=DELETION_CANCELLED_TITLE, body=DELETION_CANCELLED_BODY, now=now)
     return True
 
 

@@ -4,7 +4,9 @@ sent by the reminders through Celery, carries no health data and no name)."""
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from ..language import speaking_to
 from ..models import (
     Alert,
     Delivery,
@@ -16,10 +18,12 @@ from ..models import (
 from ..safety import pt_of, sign_labels
 
 TITLES = {
-    Alert.Kind.WARNING_SIGN: "{client} logged a warning sign during exercise: {signs}",
-    Alert.Kind.LEG_WEAKNESS: "{client} reported new leg weakness",
-    Alert.Kind.RED_FLAG: "{client} reported a red flag in a check-in: {signs}",
-    Alert.Kind.SCREENING: "{client}: safety screen found an absolute contraindication: {signs}",
+    Alert.Kind.WARNING_SIGN: _("%(client)s logged a warning sign during exercise: %(signs)s"),
+    Alert.Kind.LEG_WEAKNESS: _("%(client)s reported new leg weakness"),
+    Alert.Kind.RED_FLAG: _("%(client)s reported a red flag in a check-in: %(signs)s"),
+    Alert.Kind.SCREENING: _(
+        "%(client)s: safety screen found an absolute contraindication: %(signs)s"
+    ),
 }
 NOTIFICATION_KIND = {
     Alert.Kind.WARNING_SIGN: Notification.Kind.WARNING_SIGN,
@@ -30,8 +34,9 @@ NOTIFICATION_KIND = {
 
 
 def alert_title(alert: Alert, client) -> str:
-    labels = ", ".join(sign_labels(alert.signs)) or alert.get_kind_display()
-    return TITLES[alert.kind].format(client=client, signs=labels)[:200]
+    """The notice's title, in the active language (the PT's: see alert_raise)."""
+    labels = ", ".join(sign_labels(alert.signs)) or str(alert.get_kind_display())
+    return (str(TITLES[alert.kind]) % {"client": client, "signs": labels})[:200]
 
 
 @transaction.atomic
@@ -48,11 +53,13 @@ def alert_raise(*, client, kind: str, signs=(), session_log=None, assessment=Non
         assessment=assessment,
     )
     if pt is not None:
+        with speaking_to(pt):  # her PT reads it: in her PT's language, not the client's
+            title = alert_title(alert, client)
         Notification.objects.create(
             recipient=pt,
             about_client=client,
             kind=NOTIFICATION_KIND[kind],
-            title=alert_title(alert, client),
+            title=title,
             url=reverse("tracker:pt_client", args=[client.pk]),
             urgent=True,
             alert=alert,

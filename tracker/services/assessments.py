@@ -26,11 +26,11 @@ from ..scoring import (
 from .logs import correction_problem
 from .safety import hold_open
 
-ERR_NO_PREGNANCY = "Tell us your due date first."
-ERR_VAS = "Choose a number from 0 (no pain) to 100 (worst pain imaginable)."
-ERR_ODI = "Each section takes one answer from 0 to 5, or none."
-ERR_LOCATION = "Unknown body area."
-ERR_SYMPTOM = "Unknown symptom."
+ERR_NO_PREGNANCY = _("Tell us your due date first.")
+ERR_VAS = _("Choose a number from 0 (no pain) to 100 (worst pain imaginable).")
+ERR_ODI = _("Each section takes one answer from 0 to 5, or none.")
+ERR_LOCATION = _("Unknown body area.")
+ERR_SYMPTOM = _("Unknown symptom.")
 FOLLOW_UP_WEEK = 34
 BASELINE_WEEK = 16
 # She may correct or withdraw a check-in for 7 days after saving it, like a log (SPEC 6).

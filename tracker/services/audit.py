@@ -56,10 +56,16 @@ def audit_notices_view(viewer, notices, *, what: str) -> None:
     audit_view(viewer, what, clients={n.about_client_id for n in notices} - {None})
 
 
-def plan_change(client, by, description: str) -> PlanChange:
+def plan_change(client, by, description, params: dict | None = None) -> PlanChange:
     """A change to her plan: the words go in her PT's plan history (deleted with her account);
-    the audit log records only that a plan change happened, and its id."""
-    change = PlanChange.objects.create(client=client, changed_by=by, description=description[:300])
+    the audit log records only that a plan change happened, and its id. `description` is a
+    (lazy) translatable text, with `params` for its %(name)s placeholders: it is written in
+    her PT's language (hers while she has no PT), whoever made the change."""
+    from ..language import history_reader, speaking_to
+
+    with speaking_to(history_reader(client)):
+        text = str(description) % params if params else str(description)
+    change = PlanChange.objects.create(client=client, changed_by=by, description=text[:300])
     audit_record(
         actor=by, client=client, action=AuditEvent.Action.CHANGE, what="plan change", obj=change
     )

@@ -9,12 +9,14 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import ProgramVersion
 from programs.selectors import current_version_by_slug
 
 from .. import safety
 from ..gestation import (
+    ERR_LMP_FUTURE,
     LAST_WEEK,
     PROGRAM_START_WEEK,
     date_at,
@@ -38,30 +40,30 @@ from .safety import cancel_after
 
 DEFAULT_PROGRAM = "aparicio2023"
 
-ERR_NO_DATE = "Enter your due date or the first day of your last period."
-ERR_BOTH_DATES = "Enter either your due date or the first day of your last period, not both."
-ERR_NO_PREGNANCY = "Tell us your due date first."
-ERR_NO_SCREENING = "Complete the safety screen first."
-ERR_SCREEN_BLOCKED = (
+ERR_NO_DATE = _("Enter your due date or the first day of your last period.")
+ERR_BOTH_DATES = _("Enter either your due date or the first day of your last period, not both.")
+ERR_NO_PREGNANCY = _("Tell us your due date first.")
+ERR_NO_SCREENING = _("Complete the safety screen first.")
+ERR_SCREEN_BLOCKED = _(
     "Your safety screen found a reason not to exercise in this program. "
     "Please talk to your obstetric care provider."
 )
-ERR_ALREADY_ENROLLED = "You are already enrolled."
+ERR_ALREADY_ENROLLED = _("You are already enrolled.")
 ALREADY_ENROLLED = "already_enrolled"  # its code: the web sends her home, the API answers 409
-ERR_NO_PROGRAM = "No published program is available yet."
-ERR_VERSION_NOT_PUBLISHED = "Only a published program version can be used."
-ERR_MISSING_ANSWERS = "Answer every question (yes or no)."
-ERR_RESCHEDULE_PAST = "You cannot move a session into the past."
-ERR_RESCHEDULE_LOGGED = "This session is already logged; it cannot be moved."
-ERR_RESCHEDULE_CANCELLED = "This session is cancelled."
-ERR_RESCHEDULE_WINDOW = "That date is outside your program (week 17 to 42+0, before the birth)."
-ERR_RESCHEDULE_TAKEN = "You already have a session on that day."
-ERR_BIRTH_FUTURE = "The birth date cannot be in the future."
-ERR_BIRTH_TOO_EARLY = "That birth date is before week 20 of the pregnancy. Check the date."
-ERR_BIRTH_RECORDED = "The birth is already recorded."
-ERR_COMPLETED = "The program has ended: the birth is recorded."
+ERR_NO_PROGRAM = _("No published program is available yet.")
+ERR_VERSION_NOT_PUBLISHED = _("Only a published program version can be used.")
+ERR_MISSING_ANSWERS = _("Answer every question (yes or no).")
+ERR_RESCHEDULE_PAST = _("You cannot move a session into the past.")
+ERR_RESCHEDULE_LOGGED = _("This session is already logged; it cannot be moved.")
+ERR_RESCHEDULE_CANCELLED = _("This session is cancelled.")
+ERR_RESCHEDULE_WINDOW = _("That date is outside your program (week 17 to 42+0, before the birth).")
+ERR_RESCHEDULE_TAKEN = _("You already have a session on that day.")
+ERR_BIRTH_FUTURE = _("The birth date cannot be in the future.")
+ERR_BIRTH_TOO_EARLY = _("That birth date is before week 20 of the pregnancy. Check the date.")
+ERR_BIRTH_RECORDED = _("The birth is already recorded.")
+ERR_COMPLETED = _("The program has ended: the birth is recorded.")
 
-WARN_OTHER_WEEK = "Moved to another week: try to keep three sessions in each week."
+WARN_OTHER_WEEK = _("Moved to another week: try to keep three sessions in each week.")
 
 
 # --- pregnancy ---------------------------------------------------------------------------
@@ -81,9 +83,7 @@ def pregnancy_save(
         raise ValidationError(ERR_NO_DATE)
     if lmp_date:
         if lmp_date > today:
-            raise ValidationError(
-                {"lmp_date": "The first day of your last period cannot be in the future."}
-            )
+            raise ValidationError({"lmp_date": ERR_LMP_FUTURE})
         due_date = due_date_from_lmp(lmp_date)
     problem = due_date_problem(due_date, today)
     if problem:
@@ -116,7 +116,7 @@ def screening_result(answers: dict[str, bool], questions) -> tuple[str, list[str
     return result, [q.key for q in positive]
 
 
-ERR_CONFIRM_ABSOLUTE = (
+ERR_CONFIRM_ABSOLUTE = _(
     "You answered “yes” to a question that means this program is not safe for you now. "
     "Please confirm that answer."
 )
@@ -427,7 +427,8 @@ def schedule_move_to_version(
 
 
 AUDIT_CLIENTS_MOVED = "clients moved to a program version"
-PLAN_MOVED = "moved her future sessions to version {number} of the program"
+PLAN_MOVED = _("moved her future sessions to version %(number)s of the program")
+PLAN_BIRTH = _("recorded the birth")
 
 
 def enrolments_to_move(*, version: ProgramVersion):
@@ -454,7 +455,7 @@ def schedule_move_clients(*, enrolments, version: ProgramVersion, by) -> list[in
         schedule_move_to_version(
             enrolment=enrolment, version=version, today=local_today(enrolment.client)
         )
-        plan_change(enrolment.client, by, PLAN_MOVED.format(number=version.number))
+        plan_change(enrolment.client, by, PLAN_MOVED, {"number": version.number})
         moved.append(enrolment.client_id)
     if moved:
         audit_record(
@@ -517,7 +518,7 @@ def birth_record(*, client, birth_date: dt.date, today: dt.date) -> PregnancyPro
         cancel_after(enrolment, birth_date, "birth")
         enrolment.ended_at = timezone.now()
         enrolment.save(update_fields=["ended_at", "updated_at"])
-    plan_change(client, client, "recorded the birth")
+    plan_change(client, client, PLAN_BIRTH)
     return profile
 
 

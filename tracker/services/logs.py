@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Prescription
@@ -24,17 +25,18 @@ from ..safety import state_of
 from ..schedule import same_week
 from .safety import hold_open
 
-ERR_FUTURE = "The date cannot be in the future."
-ERR_BEFORE_ENROLMENT = "That date is before your program started ({start:%d %b %Y})."
-ERR_ALREADY_LOGGED = "This session is already logged. You can edit that log instead."
-ERR_NOT_ENROLLED = "Enrol in the program before logging sessions."
-ERR_CANCELLED = "This session is cancelled."
-ERR_SKIP_REASON = "Say why you skipped the session."
-ERR_MINUTES = "How many minutes did you exercise? (1 to 240)"
-ERR_RPE = "How hard did it feel? Choose a number from 6 to 20."
-ERR_UNSCHEDULED_SKIP = "An extra session is logged only when you did it."
-ERR_UNKNOWN_SIGN = "Unknown warning sign."
-ERR_EXERCISE = "That exercise is not part of this session."
+ERR_FUTURE = _("The date cannot be in the future.")
+ERR_BEFORE_ENROLMENT = _("That date is before your program started ({start}).")
+ERR_STATUS = _("Choose completed, partly done or skipped.")
+ERR_ALREADY_LOGGED = _("This session is already logged. You can edit that log instead.")
+ERR_NOT_ENROLLED = _("Enrol in the program before logging sessions.")
+ERR_CANCELLED = _("This session is cancelled.")
+ERR_SKIP_REASON = _("Say why you skipped the session.")
+ERR_MINUTES = _("How many minutes did you exercise? (1 to 240)")
+ERR_RPE = _("How hard did it feel? Choose a number from 6 to 20.")
+ERR_UNSCHEDULED_SKIP = _("An extra session is logged only when you did it.")
+ERR_UNKNOWN_SIGN = _("Unknown warning sign.")
+ERR_EXERCISE = _("That exercise is not part of this session.")
 ERR_OTHER_WEEK = _(
     "A session planned for {day} is logged in its own week ({first} to {last}). To log "
     "another day, log an extra session or move this one first."
@@ -94,9 +96,9 @@ def other_week_message(planned: dt.date) -> str:
     monday = planned - dt.timedelta(days=planned.weekday())
     sunday = monday + dt.timedelta(days=6)
     return ERR_OTHER_WEEK.format(
-        day=date_format(planned, "l j F"),
-        first=date_format(monday, "j" if monday.month == sunday.month else "j F"),
-        last=date_format(sunday, "j F"),
+        day=date_format(planned, gettext("l j F")),
+        first=date_format(monday, "j" if monday.month == sunday.month else gettext("j F")),
+        last=date_format(sunday, gettext("j F")),
     )
 
 
@@ -115,7 +117,9 @@ def log_problems(
     if data.performed_on > today:
         problems["performed_on"] = ERR_FUTURE
     elif data.performed_on < start:
-        problems["performed_on"] = ERR_BEFORE_ENROLMENT.format(start=start)
+        problems["performed_on"] = ERR_BEFORE_ENROLMENT.format(
+            start=date_format(start, gettext("d M Y"))
+        )
     elif planned is not None and not same_week(data.performed_on, planned):
         problems["performed_on"] = other_week_message(planned)
     if data.status == SessionLog.Status.SKIPPED:
@@ -129,7 +133,7 @@ def log_problems(
         if data.rpe is None or not 6 <= data.rpe <= 20:
             problems["rpe"] = ERR_RPE
     else:
-        problems["status"] = "Choose completed, partly done or skipped."
+        problems["status"] = ERR_STATUS
     if any(sign not in SIGN_KEYS for sign in data.warning_signs):
         problems["warning_signs"] = ERR_UNKNOWN_SIGN
     if not scheduled and data.exercises:
@@ -168,7 +172,7 @@ def correction_problem(record, now: dt.datetime, *, too_late=None, withdrawn=Non
         from ..selectors import client_time_zone
 
         saved = timezone.localtime(record.created_at, client_time_zone(record.client))
-        return (too_late or ERR_LOG_TOO_LATE).format(day=date_format(saved, "j F"))
+        return (too_late or ERR_LOG_TOO_LATE).format(day=date_format(saved, gettext("j F")))
     return None
 
 

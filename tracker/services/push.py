@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from users.models import User
@@ -67,7 +68,8 @@ def browser_label(user_agent: str) -> str:
     browser = next((label for key, label in BROWSERS if key in user_agent), "")
     system = next((label for key, label in SYSTEMS if key in user_agent), "")
     if browser and system:
-        return f"{browser} on {system}"
+        # Translators: a device in her list of phones, e.g. "Chrome on Android".
+        return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
     return browser or system
 
 

@@ -5,6 +5,9 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import Exercise, Prescription
 from programs.rules import BLOCK_EXERCISE_KINDS, BLOCK_WORDS, KIND_WORDS
@@ -23,33 +26,37 @@ from .audit import audit_record, plan_change
 from .enrolment import schedule_change
 from .safety import clearance_record, pause_lift, pause_open
 
-ERR_NOT_AUTHOR = "Only the PT who wrote a note can edit it."
-ERR_EMPTY_NOTE = "Write something first."
-ERR_SAME_EXERCISE = "Choose a different exercise to swap in."
-ERR_NOT_IN_PLAN = "That exercise is not in her program."
-ERR_ALREADY_ACKNOWLEDGED = "This alert was already acknowledged."
-ERR_NOT_ENROLLED = "She is not enrolled yet."
+ERR_NOT_AUTHOR = _("Only the PT who wrote a note can edit it.")
+ERR_EMPTY_NOTE = _("Write something first.")
+ERR_SAME_EXERCISE = _("Choose a different exercise to swap in.")
+ERR_NOT_IN_PLAN = _("That exercise is not in her program.")
+ERR_ALREADY_ACKNOWLEDGED = _("This alert was already acknowledged.")
+ERR_NOT_ENROLLED = _("She is not enrolled yet.")
 # A replacement that does not fit (programs.selectors.swap_misfit), for every door.
-ERR_SWAP_KIND = (
+ERR_SWAP_KIND = _(
     "“{replacement}” is a {replacement_kind} exercise, so it cannot stand in for “{original}”, "
     "a {original_kind} exercise. Choose one of the alternatives offered."
 )
-ERR_SWAP_BLOCK = (
+ERR_SWAP_BLOCK = _(
     "“{replacement}” does not belong in {block}, where “{original}” is done. "
     "Choose one of the alternatives offered."
 )
-ERR_SWAP_REGION = (
+ERR_SWAP_REGION = _(
     "“{replacement}” works another part of the body than “{original}”. "
     "Choose one of the alternatives offered."
 )
-ERR_SWAP_SUPINE = (
+ERR_SWAP_SUPINE = _(
     "“{replacement}” is done lying on the back, which her program stops from week {week}. "
     "Choose one of the alternatives offered."
 )
+# Her plan history (written in her PT's language: services.audit.plan_change).
+PLAN_SWAPPED = _("swapped %(original)s for %(replacement)s from tomorrow")
+PLAN_DAYS = _("changed her days to %(days)s at %(time)s")
+PAUSED_BY_PT = _("Paused by her PT")
 
 
-def _plan_change(client, by, description: str) -> PlanChange:
-    return plan_change(client, by, description)
+def _plan_change(client, by, description, params: dict | None = None) -> PlanChange:
+    return plan_change(client, by, description, params)
 
 
 @transaction.atomic
@@ -137,7 +144,9 @@ def exercise_swap(
         reason=reason[:300],
         created_by=by,
     )
-    _plan_change(client, by, f"swapped {original.name} for {replacement.name} from tomorrow")
+    _plan_change(
+        client, by, PLAN_SWAPPED, {"original": original.name, "replacement": replacement.name}
+    )
     return swap
 
 
@@ -168,7 +177,7 @@ def _swap_problem(original, replacement, *, block_kinds: set[str], week: int | N
 @transaction.atomic
 def pt_pause(*, client, by, reason: str, today: dt.date):
     _enrolment(client)
-    return pause_open(client=client, by=by, reason=reason or "Paused by her PT", today=today)
+    return pause_open(client=client, by=by, reason=reason or PAUSED_BY_PT, today=today)
 
 
 @transaction.atomic
@@ -186,10 +195,12 @@ def pt_change_schedule(*, client, by, weekdays, start_time, time_zone, today: dt
         time_zone=time_zone,
         today=today,
     )
-    names = ", ".join(
-        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][d] for d in enrolment.weekdays
+    # Lazy day names: plan_change writes them in her PT's language with the rest.
+    names = format_lazy(
+        ", ".join("{}" for _d in enrolment.weekdays),
+        *(WEEKDAYS_ABBR[d] for d in enrolment.weekdays),
     )
-    _plan_change(client, by, f"changed her days to {names} at {start_time:%H:%M}")
+    _plan_change(client, by, PLAN_DAYS, {"days": names, "time": f"{start_time:%H:%M}"})
     return enrolment
 
 

@@ -15,9 +15,13 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import safety
 from ..gestation import date_at
+from ..language import history_reader, speaking_to
 from ..models import (
     Alert,
     Clearance,
@@ -35,38 +39,53 @@ from .audit import plan_change
 
 K = SafetyItem.Kind
 
-ERR_NOTHING_TO_CLEAR = "There is nothing waiting for a clearance."
-ERR_SELF_CLEAR_PT = (
+ERR_NOTHING_TO_CLEAR = _("There is nothing waiting for a clearance.")
+ERR_SELF_CLEAR_PT = _(
     "Your PT {pt} will review this: ask your care provider to send the clearance to your PT, "
     "or tell your PT you have been seen."
 )
-ERR_SELF_CLEAR_ABSOLUTE = (
+ERR_SELF_CLEAR_ABSOLUTE = _(
     "A clearance for this answer must be recorded by a PT or an admin, not by you. "
     "Please talk to your obstetric care provider."
 )
-ERR_SELF_CLEAR_OPENED_WITH_PT = (
+ERR_SELF_CLEAR_OPENED_WITH_PT = _(
     "This was opened while you had a PT: a PT or an admin must record the clearance."
 )
-ERR_NOT_YOURS = "Only a PT or an admin can do this."
-ERR_PROVIDER = "Enter the name or role of the care provider who cleared you."
-ERR_CLEARED_ON = "The date of the clearance cannot be in the future."
-ERR_NO_PT = "You have no PT in Prenafit to tell. Contact your care provider directly."
-ERR_NOT_PAUSED = "The program is not paused."
-ERR_RESUME_HELD = "Resuming lifts a pause only; it cannot lift what stops your program now."
-ERR_ALREADY_PAUSED = "The program is already paused."
-ERR_PAUSE_FINISHED = "The program has ended."
-ERR_PAUSE_NOT_HERS = "Your PT paused your program: only your PT (or an admin) can resume it."
-ERR_PAUSE_NOT_YOURS = "This pause is not yours to lift."
-ERR_NOT_ENROLLED = "Enrol in the program first."
-ERR_NOT_REVIEWABLE = "Only an open relative answer, or one flagged for review, can be reviewed."
-ERR_REVIEW_NOTE = "Write a short note on what you reviewed."
-ERR_OUTCOME = "Choose “my baby was born” or “my pregnancy has ended”."
-ERR_CONFIRM = "Please confirm: tick the box to say this is right."
-ERR_END_FUTURE = "The date cannot be in the future."
-ERR_END_BEFORE_PREGNANCY = "That date is before the pregnancy began."
-ERR_ALREADY_FINISHED = "The end of the pregnancy is already recorded."
-ERR_NOT_ENDED = "Nothing to undo: no ended pregnancy is recorded."
-ERR_NO_PREGNANCY = "Tell us your due date first."
+ERR_NOT_YOURS = _("Only a PT or an admin can do this.")
+ERR_PROVIDER = _("Enter the name or role of the care provider who cleared you.")
+ERR_CLEARED_ON = _("The date of the clearance cannot be in the future.")
+ERR_NO_PT = _("You have no PT in Prenafit to tell. Contact your care provider directly.")
+ERR_NOT_PAUSED = _("The program is not paused.")
+ERR_RESUME_HELD = _("Resuming lifts a pause only; it cannot lift what stops your program now.")
+ERR_ALREADY_PAUSED = _("The program is already paused.")
+ERR_PAUSE_FINISHED = _("The program has ended.")
+ERR_PAUSE_NOT_HERS = _("Your PT paused your program: only your PT (or an admin) can resume it.")
+ERR_PAUSE_NOT_YOURS = _("This pause is not yours to lift.")
+ERR_NOT_ENROLLED = _("Enrol in the program first.")
+ERR_NOT_REVIEWABLE = _("Only an open relative answer, or one flagged for review, can be reviewed.")
+ERR_REVIEW_NOTE = _("Write a short note on what you reviewed.")
+ERR_OUTCOME = _("Choose “my baby was born” or “my pregnancy has ended”.")
+ERR_CONFIRM = _("Please confirm: tick the box to say this is right.")
+ERR_END_FUTURE = _("The date cannot be in the future.")
+ERR_END_BEFORE_PREGNANCY = _("That date is before the pregnancy began.")
+ERR_ALREADY_FINISHED = _("The end of the pregnancy is already recorded.")
+ERR_NOT_ENDED = _("Nothing to undo: no ended pregnancy is recorded.")
+ERR_NO_PREGNANCY = _("Tell us your due date first.")
+
+# Her plan history and her items' reasons, for her PT (services.audit.plan_change writes them in
+# her PT's language).
+PLAN_REVIEWED = _("reviewed her screen answer “%(question)s”")
+PLAN_SELF_CLEARANCE = _("recorded her own care provider's clearance (self-reported)")
+PLAN_CLEARANCE = _("recorded her care provider's clearance")
+PLAN_SEEN = _("told her PT she was seen by her care provider on %(day)s")
+PLAN_PAUSED = _("paused the program")
+PLAN_RESUMED = _("resumed the program")
+PLAN_ENDED = _("recorded that the pregnancy has ended")
+PLAN_REOPENED = _("undid “pregnancy ended” (recorded by mistake)")
+REASON_PAUSED = _("Paused")
+REASON_WARNING_SIGN = _("warning sign")
+REASON_RED_FLAG = _("check-in red flag")
+REASON_RESCREEN = _("26-week re-screen not answered by 28+0")
 
 
 @dataclass
@@ -110,6 +129,13 @@ def _open(client, kind: str, *, by, pt=..., **fields) -> SafetyItem:
     return SafetyItem.objects.create(
         client=client, kind=kind, opened_by=by, opened_with_pt=pt is not None, **fields
     )
+
+
+def _reason(client, reason) -> str:
+    """The reason an item is stored with: hers as typed, or ours in the words of who reads it
+    (her PT, or she herself without one)."""
+    with speaking_to(history_reader(client)):
+        return str(reason)[:200]
 
 
 def _lock(client) -> None:
@@ -178,11 +204,13 @@ def screen_items_open(*, client, screening: Screening, questions) -> list[Safety
     if absolute:
         alert_raise(client=client, kind=Alert.Kind.SCREENING, signs=absolute)
     if relative and pt is not None:
+        with speaking_to(pt):
+            title = gettext("%(client)s: safety screen needs clearance from her care provider")
         Notification.objects.create(
             recipient=pt,
             about_client=client,
             kind=Notification.Kind.SCREENING_PENDING,
-            title=f"{client}: safety screen needs clearance from her care provider",
+            title=(title % {"client": client})[:200],
             url=reverse("tracker:pt_client", args=[client.pk]),
         )
     # The re-screen, or a whole screen answered from 25+4 on, answers the 26-week re-screen.
@@ -215,7 +243,7 @@ def item_review(*, item: SafetyItem, by, note: str, today: dt.date) -> SafetyIte
         item.save(update_fields=["needs_review", "close_note"])
     else:
         raise ValidationError(ERR_NOT_REVIEWABLE)
-    plan_change(client, by, f"reviewed her screen answer “{item.question_key}”")
+    plan_change(client, by, PLAN_REVIEWED, {"question": item.question_key})
     _after_close(client, today)
     return item
 
@@ -256,7 +284,7 @@ def hold_open(
         signs=triggers,
         session_log=session_log,
         assessment=assessment,
-        reason="warning sign" if session_log else "check-in red flag",
+        reason=_reason(client, REASON_WARNING_SIGN if session_log else REASON_RED_FLAG),
     )
     alert = alert_raise(
         client=client,
@@ -333,12 +361,7 @@ def clearance_record(
     clearance.save()
     for item in allowed:
         _close(item, by=recorded_by, how=SafetyItem.Closed.CLEARANCE, clearance=clearance)
-    what = (
-        "recorded her own care provider's clearance (self-reported)"
-        if self_reported
-        else ("recorded her care provider's clearance")
-    )
-    plan_change(client, recorded_by, what)
+    plan_change(client, recorded_by, PLAN_SELF_CLEARANCE if self_reported else PLAN_CLEARANCE)
     _after_close(client, today)
     return clearance
 
@@ -354,15 +377,23 @@ def seen_tell_pt(*, client, provider: str, seen_on: dt.date, today: dt.date) -> 
     pt = safety.pt_of(client)
     if pt is None:
         raise ValidationError(ERR_NO_PT)
+    with speaking_to(pt):  # her PT reads it, in her own language
+        title = gettext("%(client)s says she was seen by %(provider)s on %(day)s") % {
+            "client": client,
+            "provider": provider[:80],
+            "day": date_format(seen_on, gettext("d M Y")),
+        }
+        body = gettext("Record the clearance on her page once you have it from her care provider.")
+        day = date_format(seen_on, gettext("j F Y"))
     notice = Notification.objects.create(
         recipient=pt,
         about_client=client,
         kind=Notification.Kind.SEEN,
-        title=f"{client} says she was seen by {provider[:80]} on {seen_on:%d %b %Y}",
-        body="Record the clearance on her page once you have it from her care provider.",
+        title=title[:200],
+        body=body,
         url=reverse("tracker:pt_client", args=[client.pk]),
     )
-    plan_change(client, client, f"told her PT she was seen by her care provider on {seen_on}")
+    plan_change(client, client, PLAN_SEEN, {"day": day})
     return notice
 
 
@@ -384,9 +415,11 @@ def pause_open(*, client, by, reason: str, today: dt.date) -> SafetyItem:
         raise ValidationError(ERR_ALREADY_PAUSED)
     if by.pk != client.pk and not (_is_admin(by) or (state.pt and state.pt.pk == by.pk)):
         raise PermissionDenied(ERR_NOT_YOURS)
-    item = _open(client, K.PAUSE, by=by, pt=state.pt, reason=(reason or "Paused")[:200])
+    item = _open(
+        client, K.PAUSE, by=by, pt=state.pt, reason=_reason(client, reason or REASON_PAUSED)
+    )
     cancel_after(enrolment, today, "paused")
-    plan_change(client, by, "paused the program")
+    plan_change(client, by, PLAN_PAUSED)
     return item
 
 
@@ -405,7 +438,7 @@ def pause_lift(*, client, by, today: dt.date) -> SafetyItem:
     if not safety.pause_liftable_by(item, by, client=client, pt=state.pt):
         raise PermissionDenied(ERR_PAUSE_NOT_HERS if by.pk == client.pk else ERR_PAUSE_NOT_YOURS)
     _close(item, by=by, how=SafetyItem.Closed.LIFTED)
-    plan_change(client, by, "resumed the program")
+    plan_change(client, by, PLAN_RESUMED)
     _after_close(client, today)
     return item
 
@@ -446,7 +479,7 @@ def rescreen_sweep(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     opened = 0
     for client in rescreen_overdue(now):
-        _open(client, K.RESCREEN_DUE, by=None, reason="26-week re-screen not answered by 28+0")
+        _open(client, K.RESCREEN_DUE, by=None, reason=_reason(client, REASON_RESCREEN))
         opened += 1
     return opened
 
@@ -490,7 +523,7 @@ def pregnancy_end(
     if enrolment is not None:
         cancel_after(enrolment, min(on, today), "ended")
         Enrolment.objects.filter(pk=enrolment.pk).update(ended_at=timezone.now())
-    plan_change(client, by, "recorded that the pregnancy has ended")
+    plan_change(client, by, PLAN_ENDED)
     return profile
 
 
@@ -507,6 +540,6 @@ def pregnancy_reopen(*, client, by, today: dt.date) -> PregnancyProfile:
     profile.ended_on = None
     profile.save(update_fields=["ended_on", "updated_at"])
     Enrolment.objects.filter(client=client).update(ended_at=None)
-    plan_change(client, by, "undid “pregnancy ended” (recorded by mistake)")
+    plan_change(client, by, PLAN_REOPENED)
     _restore_schedule(client, today)
     return profile

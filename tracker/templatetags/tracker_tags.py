@@ -8,9 +8,14 @@ def signed(value):
     """+9, -7.5, 0: a change shown with its direction."""
     if value is None or value == "":
         return "—"
+    from django.utils.formats import number_format
+
     number = float(value)
-    text = f"{number:g}"
-    return f"+{text}" if number > 0 else text.replace("-", "−")
+    # Up to one decimal, written as her language writes it ("+11,2" in Spanish).
+    text = number_format(abs(number), decimal_pos=0 if number == int(number) else 1)
+    if number > 0:
+        return f"+{text}"
+    return f"−{text}" if number < 0 else text
 
 
 @register.simple_tag

@@ -206,7 +206,7 @@ def enrol(request):
             text = _("You are enrolled: %(n)d sessions are in your calendar.") % {"n": count}
             if first is not None:  # her first real session, not the first day of week 17
                 text += " " + _("The first is on %(date)s.") % {
-                    "date": date_format(first.date, "l j F")
+                    "date": date_format(first.date, _("l j F"))
                 }
             messages.success(request, text)
             return redirect("home")
@@ -337,7 +337,7 @@ def session_reschedule(request, session_id):
             messages.success(
                 request,
                 _("Session moved to %(date)s.")
-                % {"date": date_format(form.cleaned_data["date"], "l j F")},
+                % {"date": date_format(form.cleaned_data["date"], _("l j F"))},
             )
     else:
         messages.error(request, _("Enter a valid date."))
@@ -350,7 +350,7 @@ def schedule_settings(request):
     client = request.user
     enrolment = selectors.enrolment_of(client)
     if enrolment is None:
-        raise Http404("Not enrolled.")
+        raise Http404(_("Not enrolled."))
     form = ScheduleForm(
         request.POST or None,
         initial={
@@ -391,7 +391,7 @@ def schedule_settings(request):
 def _enrolment_or_404(client):
     enrolment = selectors.enrolment_of(client)
     if enrolment is None:
-        raise Http404("Not enrolled.")
+        raise Http404(_("Not enrolled."))
     return enrolment
 
 
@@ -465,7 +465,7 @@ def _pregnancy_end(request, *, outcome: str):
     client = request.user
     profile = selectors.pregnancy_of(client)
     if profile is None:
-        raise Http404("No pregnancy recorded.")
+        raise Http404(_("No pregnancy recorded."))
     today = selectors.local_today(client)
     initial = {"outcome": outcome} if outcome in ("birth", "ended") else {}
     form = PregnancyEndForm(request.POST or None, initial=initial)

@@ -66,7 +66,7 @@ def session_go(request, session_id):
                 "emergency_signs": sorted(EMERGENCY_SIGNS),
                 "storage_key": f"prenafit-guided-{session.pk}",
                 "label": _("Session %(code)s on %(day)s")
-                % {"code": session.template.code, "day": date_format(session.date, "l j F")},
+                % {"code": session.template.code, "day": date_format(session.date, _("l j F"))},
             },
             "emergency_message": TIER_MESSAGES[EMERGENCY_TIER],
             "offline_not_told": OFFLINE_NOT_TOLD,
