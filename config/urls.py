@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from tracker.urls import root_urlpatterns
@@ -14,8 +15,8 @@ from . import pwa, views
 handler404 = views.page_not_found
 
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Prenafit administration"
-admin.site.site_title = "Prenafit admin"
+admin.site.site_header = _("Prenafit administration")
+admin.site.site_title = _("Prenafit admin")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

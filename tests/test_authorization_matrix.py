@@ -151,6 +151,7 @@ MATRIX: dict[str, Row] = {
     # The privacy notice is public; the consent page is for anyone signed in (the cast agreed
     # already, so it says when).
     "privacy": everyone(200),
+    "language": everyone(REDIRECT, method="post"),
     "consent": logged_in(200),
     # --- the client's own pages: 404 for every other role ---
     "tracker:pregnancy": Row(LOGIN, 200, 200, 404, 404, 404),

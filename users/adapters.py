@@ -5,7 +5,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import User
 
@@ -46,12 +46,29 @@ def date_header(user) -> dict[str, str]:
     return {"Date": format_datetime(timezone.now().astimezone(zone))}
 
 
+def recipient_language(email, user=None) -> str | None:
+    """The language of the account an e-mail goes to: `user` (allauth's context names her
+    for most e-mails), else the account that holds the address; None for a stranger."""
+    if not isinstance(user, User):
+        address = email if isinstance(email, str) else (list(email) or [""])[0]
+        user = (
+            User.objects.filter(email__iexact=address).first()
+            # another of her addresses (allauth's EmailAddress rows)
+            or User.objects.filter(emailaddress__email__iexact=address).first()
+        )
+    return (user.language or None) if user is not None else None
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         data = form.cleaned_data
         user.full_name = data.get("full_name", "")
         user.time_zone = data.get("time_zone") or "UTC"
+        # She signed up in the language the page was in (her switch or her browser's): her
+        # account, e-mails and notifications keep it; she can change it in her profile.
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        user.language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         if data.get("account_type") == "pt":
             user.role = User.Role.PT
             user.pt_approved = False
@@ -62,12 +79,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def send_mail(self, template_prefix, email, context):
-        """allauth's e-mails name Prenafit (not a host) and link to PRENAFIT_BASE_URL."""
+        """allauth's e-mails name Prenafit (not a host), link to PRENAFIT_BASE_URL and are
+        written in the language of the account the address belongs to (a stranger's address:
+        the language of the page that sent it)."""
         context = {**context, "current_site": email_site()}
         for key in EMAIL_LINKS:
             if context.get(key):
                 context[key] = on_base_url(str(context[key]))
-        super().send_mail(template_prefix, email, context)
+        language = recipient_language(email, context.get("user"))
+        with translation.override(language or translation.get_language()):
+            super().send_mail(template_prefix, email, context)
 
     def render_mail(self, template_prefix, email, context, headers=None):
         headers = {**date_header(context.get("user")), **(headers or {})}

@@ -35,9 +35,12 @@ class TokenAuthentication(KnoxTokenAuthentication):
         return _as_user(super().authenticate(request))
 
     def validate_user(self, auth_token):
-        refusal = api_refusal(auth_token.user)
+        user = auth_token.user
+        refusal = api_refusal(user)
         if refusal:
-            raise exceptions.AuthenticationFailed(refusal)
+            # In her own language: the refusal comes before _as_user switches to it.
+            with translation.override(user.language or translation.get_language()):
+                raise exceptions.AuthenticationFailed(str(refusal))
         return (auth_token.user, auth_token)
 
 

@@ -29,7 +29,7 @@ class RequireStaffMFAMiddleware:
     """PTs and admins see health data: with PRENAFIT_REQUIRE_STAFF_MFA on, they must turn on
     two-factor sign-in (TOTP) before they can open any other page."""
 
-    allowed_prefixes = ("/accounts/", "/static/", "/healthz")
+    allowed_prefixes = ("/accounts/", "/static/", "/healthz", "/language/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,7 +58,14 @@ class RequireConsentMiddleware:
     agree). A consent is never withdrawn (deleting the account is how she withdraws), so once
     found it is remembered in the session: one query per session, not per page."""
 
-    allowed_prefixes = ("/accounts/", "/static/", "/healthz", "/privacy/", "/consent/")
+    allowed_prefixes = (
+        "/accounts/",
+        "/static/",
+        "/healthz",
+        "/privacy/",
+        "/consent/",
+        "/language/",
+    )
     # By URL name (tracker's pages are linked by name only, never imported).
     allowed_names = ("tracker:delete_account", "tracker:export_json", "tracker:export_csv")
 
@@ -83,4 +90,24 @@ class RequireConsentMiddleware:
                     query = urlencode({"next": request.get_full_path()})
                     return redirect(f"{reverse('consent')}?{query}")
                 request.session[CONSENT_SESSION_KEY] = current
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A logged-in user sees her profile language, on every page and in the API's messages
+    (token requests are switched in users.authentication). Visitors keep LocaleMiddleware's
+    choice: the language switch's cookie, else the browser's Accept-Language. Runs after
+    AuthenticationMiddleware and inside LocaleMiddleware, whose Content-Language header then
+    names the language used."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)

@@ -2,13 +2,14 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, CareLink, Consent, Invitation, User, validate_time_zone
 
-ERR_ALREADY_LINKED = "This client already has an active PT. Unlink her first."
-ERR_NOT_A_PT = "Only an approved physical therapist can look after clients."
-ERR_NOT_A_CLIENT = "Only a client account can be linked to a PT."
+ERR_ALREADY_LINKED = _("This client already has an active PT. Unlink her first.")
+ERR_NOT_A_PT = _("Only an approved physical therapist can look after clients.")
+ERR_NOT_A_CLIENT = _("Only a client account can be linked to a PT.")
 
 
 @transaction.atomic
@@ -210,14 +211,14 @@ def _sessions_end(user: User, needles: set[str]) -> None:
 # --- invitations -----------------------------------------------------------------------
 
 INVITATION_DAYS = 14
-ERR_INVITE_USED = "This invitation has already been used."
-ERR_INVITE_EXPIRED = "This invitation has expired. Ask your physical therapist for a new one."
-ERR_INVITE_WRONG_ACCOUNT = (
+ERR_INVITE_USED = _("This invitation has already been used.")
+ERR_INVITE_EXPIRED = _("This invitation has expired. Ask your physical therapist for a new one.")
+ERR_INVITE_WRONG_ACCOUNT = _(
     "This invitation was sent to another email address. Log in with that address, "
     "or ask your physical therapist to invite this one."
 )
-ERR_INVITE_NOT_CLIENT = "Only a client account can accept an invitation from a PT."
-ERR_INVITE_INVALID = "This invitation link is not valid."
+ERR_INVITE_NOT_CLIENT = _("Only a client account can accept an invitation from a PT.")
+ERR_INVITE_INVALID = _("This invitation link is not valid.")
 
 
 def invitation_token_hash(token: str) -> str:
@@ -226,7 +227,7 @@ def invitation_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-ERR_INVITE_NOT_SENT = (
+ERR_INVITE_NOT_SENT = _(
     "The invitation email could not be sent, so no invitation was made. Try again in a few minutes."
 )
 
@@ -261,9 +262,19 @@ def invitation_create(
     return invitation, token
 
 
+def invitation_language(email: str) -> str:
+    """The language of the invitation e-mail: the invitee's own if she already has an account,
+    else the language the inviting PT is using now."""
+    invitee = User.objects.filter(email__iexact=email).only("language").first()
+    if invitee is not None and invitee.language:
+        return invitee.language
+    return translation.get_language() or "en"
+
+
 def invitation_email(*, invitation: Invitation, token: str, base_url: str | None = None):
     """The invitation e-mail. Its headers are fixed text and her address; the body says what
-    is waiting and links to it, without anyone's name (the page behind the link says who)."""
+    is waiting and links to it, without anyone's name (the page behind the link says who).
+    Written in her language (`invitation_language`)."""
     from django.conf import settings
     from django.core.mail import EmailMultiAlternatives
     from django.template.loader import render_to_string
@@ -272,12 +283,13 @@ def invitation_email(*, invitation: Invitation, token: str, base_url: str | None
 
     base = (base_url or settings.PRENAFIT_BASE_URL).rstrip("/")
     context = {"url": base + reverse("invitation", args=[token]), "days": INVITATION_DAYS}
-    message = EmailMultiAlternatives(
-        subject="[Prenafit] " + gettext("An invitation to Prenafit"),
-        body=render_to_string("users/email/invitation.txt", context),
-        to=[invitation.email],
-    )
-    html = render_to_string("users/email/invitation.html", context)
+    with translation.override(invitation_language(invitation.email)):
+        message = EmailMultiAlternatives(
+            subject="[Prenafit] " + gettext("An invitation to Prenafit"),
+            body=render_to_string("users/email/invitation.txt", context),
+            to=[invitation.email],
+        )
+        html = render_to_string("users/email/invitation.html", context)
     message.attach_alternative(html, "text/html")
     return message
 
@@ -309,7 +321,7 @@ def invitation_lookup(*, token: str) -> Invitation:
     return invitation
 
 
-ERR_INVITE_ALREADY_YOURS = "You have already accepted this invitation."
+ERR_INVITE_ALREADY_YOURS = _("You have already accepted this invitation.")
 INVITE_ALREADY_ACCEPTED = "already_accepted"  # the code of ERR_INVITE_ALREADY_YOURS
 
 
@@ -380,3 +392,16 @@ def api_token_revoke(*, user: User, token_id: int) -> bool:
     """She revokes one of her own tokens; False if it is not hers (or already gone)."""
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return bool(deleted)
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Her language, for her pages and for every e-mail and notification sent to her."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -165,4 +166,18 @@ def logout(request, *args, **kwargs):
     response = _allauth_logout(request, *args, **kwargs)
     if request.method == "POST" and response.status_code in (302, 303):
         response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@require_POST
+def language(request):
+    """The language switch on every page: Django's set_language keeps the choice in a cookie
+    (visitors) and checks the page to go back to; a logged-in user's profile language changes
+    too, so her e-mails and notifications follow."""
+    from django.views.i18n import set_language
+
+    response = set_language(request)
+    chosen = request.POST.get("language", "")
+    if request.user.is_authenticated and chosen in dict(settings.LANGUAGES):
+        services.user_language_set(user=request.user, language=chosen)
     return response

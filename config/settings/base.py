@@ -15,6 +15,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before the admin, so its admin classes can register (program content in both languages).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -49,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "users.middleware.UserLanguageMiddleware",
     "users.middleware.UserTimezoneMiddleware",
     "users.middleware.RequireStaffMFAMiddleware",
     "users.middleware.RequireConsentMiddleware",
@@ -138,8 +141,21 @@ PRENAFIT_REQUIRE_STAFF_MFA = env.bool("PRENAFIT_REQUIRE_STAFF_MFA", default=not 
 PRENAFIT_TRUSTED_PROXIES = env.int("PRENAFIT_TRUSTED_PROXIES", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = PRENAFIT_TRUSTED_PROXIES
 
+# Spanish is Spain's (es-ES): the catalogue is locale/es; `make test` and `make run` compile it,
+# and tests/test_catalogue.py fails when a msgid is missing, empty or fuzzy. A logged-in user
+# sees her profile language (users.middleware.UserLanguageMiddleware); a visitor, the language
+# of her switch (cookie) or else her browser's Accept-Language.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
+# locale/allauth holds allauth's Spanish rewritten in our voice (tú); Django reads LOCALE_PATHS
+# before any app's catalogue.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
+# Program content (exercises, phases, screen questions, ODI wording...) in both languages:
+# django-modeltranslation adds <field>_en and <field>_es; a missing Spanish text falls back to
+# the English (`manage.py program_translation_status` lists them).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "es")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
