@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint format check-deploy bench clean
+.PHONY: run test messages lint format check-deploy bench clean
 
 $(VENV)/.created:
 	@python=$$(PYTHON="$(PYTHON)" bin/find-python) || exit 1; \
@@ -20,7 +20,15 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-run: $(VENV)/.runtime
+# The Spanish catalogue, compiled: the .mo files are built here, never committed (gettext's
+# msgfmt; .ci/run installs it when it is missing).
+MO := locale/es/LC_MESSAGES/django.mo locale/allauth/es/LC_MESSAGES/django.mo
+$(MO) &: locale/es/LC_MESSAGES/django.po locale/allauth/es/LC_MESSAGES/django.po | $(VENV)/.runtime
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install gettext (apt-get install gettext)"; exit 1; }
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+messages: $(MO)
+
+run: $(VENV)/.runtime $(MO)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
@@ -34,7 +42,7 @@ run: $(VENV)/.runtime
 # TEST_WORKERS: test processes side by side (pytest-xdist; each has its own test database and
 # Redis databases). 0 runs everything in this process.
 TEST_WORKERS ?= 2
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(MO)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -54,4 +62,4 @@ bench: $(VENV)/.dev
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .broker celerybeat-schedule* .test-db*.sqlite3*
+	rm -rf $(VENV) .pytest_cache $(MO) .broker celerybeat-schedule* .test-db*.sqlite3*

@@ -322,3 +322,36 @@ def test_a_hold_placed_after_a_reminder_was_queued_stops_it_on_the_worker(setup,
     assert row.skip_reason == "the program is not active (held)"
     assert row.attempts == 1
     assert not emails_to(user) and not mail.outbox
+
+
+def test_the_worker_writes_each_reminder_in_its_readers_language(setup):
+    """Issue 18: the worker has no request and no language of its own: each e-mail is written
+    in its recipient's language (dates included), whichever language the last task used."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext
+
+    from tests.i18n.english import english_left, visible_text
+
+    spanish = ClientFactory(time_zone="Europe/Madrid", language="es")
+    english = ClientFactory(time_zone="Europe/Madrid", language="en")
+    sessions = {}
+    for user in (spanish, english):
+        enrolled_client(today=local_today(user), client=user, version=setup)
+        sessions[user.pk] = session_soon(user, 30)
+
+    dispatch_reminders.delay()
+
+    wait_for(lambda: sent(ReminderKind.SESSION_UPCOMING).count() == 2)
+    (en_mail,) = emails_to(english)
+    (es_mail,) = emails_to(spanish)
+    assert en_mail.subject == SESSION_SUBJECT
+    with translation.override("es"):
+        title = gettext("Your Prenafit session is coming up")
+        day = date_format(sessions[spanish.pk].date, gettext("l j F"))
+    assert title != "Your Prenafit session is coming up"
+    assert es_mail.subject == f"[Prenafit] {title}"
+    assert english_left(es_mail.subject + " " + es_mail.body) == []
+    html = next(body for body, kind in es_mail.alternatives if kind == "text/html")
+    assert english_left(visible_text(html)) == []
+    assert day in es_mail.body  # "miércoles, 10 de marzo"
