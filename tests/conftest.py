@@ -45,6 +45,18 @@ def pytest_configure(config):
     config.stash[CLOCK] = (traveller, moment, how)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under --clock, a test that pins its own clock runs exactly as it does without it, so
+    only the tests that do not pin one (those that could read the real clock by mistake) are
+    run again: that is what the awkward moments are for."""
+    if CLOCK not in config.stash:
+        return
+    pinned = [item for item in items if item.get_closest_marker("time_machine")]
+    if pinned:
+        config.hook.pytest_deselected(items=pinned)
+        items[:] = [item for item in items if not item.get_closest_marker("time_machine")]
+
+
 def pytest_unconfigure(config):
     if CLOCK in config.stash:
         config.stash[CLOCK][0].stop()
@@ -186,6 +198,20 @@ def delete_cast(cast: Cast) -> None:
     )
     Program.objects.filter(pk=cast.version.program_id).delete()
     Exercise.objects.filter(pk__in=exercise_ids).delete()
+
+
+@pytest.fixture(autouse=True)
+def _english_to_start_with():
+    """Each test starts in the site's language. A request activates its reader's language in
+    its thread (users.middleware, users.authentication) and nothing switches it back after
+    the response; a later test in the same process would otherwise run in Spanish (a factory's
+    `name=` would fill `name_es` only: modeltranslation writes the active language's field)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

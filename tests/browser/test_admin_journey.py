@@ -60,13 +60,16 @@ def test_admin_clones_edits_publishes_and_moves_clients(journey, reference_data)
 
     # Edit the draft's label and notes.
     page.get_by_label("Label").fill("2.0 autumn review")
-    page.get_by_label("Notes").fill("Reviewed the cool-down wording.")
+    # Notes come in both languages, side by side: "Notes [en]" and "Notes [es]".
+    page.get_by_label("Notes [en]").fill("Reviewed the cool-down wording.")
+    page.get_by_label("Notes [es]").fill("Revisada la redacción de la vuelta a la calma.")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("was changed successfully")).to_be_visible()
     journey.check()
     draft = ProgramVersion.objects.get(program=v1.program, number=2)
     assert (draft.status, draft.label) == ("draft", "2.0 autumn review")
     assert draft.notes == "Reviewed the cool-down wording."
+    assert draft.notes_es == "Revisada la redacción de la vuelta a la calma."
 
     # Publish it.
     run_action(page, "v2 (Draft)", PUBLISH)

@@ -29,7 +29,7 @@ def test_double_click_and_back_then_save_again_keep_one_log(page, live_server, r
     page.goto(live_server.url + "/me/logs/new/")
     page.get_by_label("Minutes").fill("35")
     page.get_by_label("Effort").select_option("12")
-    save = page.locator("form[method=post] button[type=submit]").last
+    save = page.locator("main form[method=post] button[type=submit]").last
     save.dblclick()
     expect(page.get_by_text("Session logged", exact=False)).to_be_visible()
     assert SessionLog.objects.filter(client=her).count() == 1
@@ -38,7 +38,7 @@ def test_double_click_and_back_then_save_again_keep_one_log(page, live_server, r
     # goes again, and the server answers with the first result.
     page.go_back()
     expect(page.locator("input[name=request_key]")).to_have_count(1)
-    page.locator("form[method=post] button[type=submit]").last.click()
+    page.locator("main form[method=post] button[type=submit]").last.click()
     expect(page.get_by_text(str(ALREADY_SAVED))).to_be_visible()
     assert SessionLog.objects.filter(client=her).count() == 1
 
@@ -46,7 +46,7 @@ def test_double_click_and_back_then_save_again_keep_one_log(page, live_server, r
     page.goto(live_server.url + "/me/logs/new/")
     page.get_by_label("Minutes").fill("20")
     page.get_by_label("Effort").select_option("11")
-    page.locator("form[method=post] button[type=submit]").last.click()
+    page.locator("main form[method=post] button[type=submit]").last.click()
     expect(page.get_by_text("Session logged", exact=False)).to_be_visible()
     assert sorted(SessionLog.objects.filter(client=her).values_list("minutes", flat=True)) == [
         20,

@@ -1,5 +1,6 @@
 """A PT invites a client by e-mail; the client opens the link and accepts; the PT follows her
-from the dashboard to her page, adds a note and downloads her CSV."""
+from the dashboard to her page, adds a note and downloads her CSV. In English and in Spanish
+(both of them use the app in Spanish, and her invitation comes in Spanish)."""
 
 import datetime as dt
 import re
@@ -9,66 +10,93 @@ from django.conf import settings
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Journey, utc_today
+from tests.browser.conftest import LANGUAGES, Journey, journey_program, last_email_to, utc_today
 from tests.clock import pin
-from tests.factories import ClientFactory, PTFactory, build_program_version, enrolled_client
+from tests.factories import ClientFactory, PTFactory, enrolled_client
 from tracker.models import PTNote
 from users.models import CareLink, Invitation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pin()]
 
+NOTE = {
+    "en": "Week 24: fine so far, check her squat form.",
+    "es": "Semana 24: bien hasta ahora, revisar su sentadilla.",
+}
 
-def invitation_link(email: str) -> str:
-    body = next(m.body for m in reversed(mail.outbox) if email in m.to)
+
+def invitation_link(email: str, language: str = "en") -> str:
+    body = last_email_to(email, language).body
     return re.search(r"https?://\S+/invitations/\S+/", body).group(0)
 
 
 def pt_sends_invitation(journey, pt, email: str, name: str = "pt") -> str:
-    page = journey.page
+    page, t = journey.page, journey.t
     journey.log_in(pt.email)
-    expect(page.get_by_role("heading", name="My clients")).to_be_visible()
-    expect(page.get_by_text("No clients are linked to you yet.")).to_be_visible()
+    expect(page.get_by_role("heading", name=t("My clients"))).to_be_visible()
+    expect(page.get_by_text(t("No clients are linked to you yet."))).to_be_visible()
     journey.snap(name, "01-dashboard-empty")
     journey.open_menu()
-    page.get_by_role("link", name="Invite a client").first.click()
-    expect(page.get_by_role("heading", name="Invite a client")).to_be_visible()
-    page.get_by_label("Client's email address").fill(email)
+    page.get_by_role("link", name=t("Invite a client")).first.click()
+    expect(page.get_by_role("heading", name=t("Invite a client"))).to_be_visible()
+    page.get_by_label(t("Client's email address")).fill(email)
     journey.snap(name, "02-invite")
-    page.get_by_role("button", name="Send the invitation").click()
-    expect(page.get_by_text(f"Invitation sent to {email}")).to_be_visible()
-    expect(page.get_by_role("listitem").filter(has_text=email)).to_contain_text("open until")
+    page.get_by_role("button", name=t("Send the invitation")).click()
+    expect(
+        page.get_by_text(
+            t("Invitation sent to %(email)s. The link works once, for 14 days.", email=email)
+        )
+    ).to_be_visible()
+    expires = journey.date(Invitation.objects.get(email=email).expires_at, "j M")
+    expect(page.get_by_role("listitem").filter(has_text=email)).to_contain_text(
+        t("open until %(d)s", d=expires)
+    )
     journey.snap(name, "03-invited")
     journey.log_out()
-    return invitation_link(email)
+    return invitation_link(email, journey.language)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_pt_invites_an_existing_client_reviews_her_and_downloads_csv(journey, reference_data):
     today = utc_today()
-    pt = PTFactory(full_name="Paula Therapist", time_zone="UTC")
-    client = ClientFactory(full_name="Carmen Client", email="carmen@example.test", time_zone="UTC")
-    version = build_program_version(
-        slug="aparicio2023", templates_per_phase=3, prescriptions_per_block=1
+    language = journey.language
+    pt = PTFactory(full_name="Paula Therapist", time_zone="UTC", language=language)
+    client = ClientFactory(
+        full_name="Carmen Client", email="carmen@example.test", time_zone="UTC", language=language
     )
     enrolled_client(
-        today=today, week=24, client=client, version=version, start=today - dt.timedelta(days=14)
+        today=today,
+        week=24,
+        client=client,
+        version=journey_program(language),
+        start=today - dt.timedelta(days=14),
     )
-    page = journey.page
+    page, t = journey.page, journey.t
 
     link = pt_sends_invitation(journey, pt, client.email)
 
     # The client opens the link while logged out, logs in from it and accepts.
     journey.goto(link.removeprefix(journey.base_url))
-    expect(page.get_by_text("Paula Therapist, a physical therapist, invites")).to_be_visible()
+    invites = t(
+        "%(pt)s, a physical therapist, invites %(email)s to share her program and progress "
+        "with them.",
+        pt="Paula Therapist",
+        email=client.email,
+    )
+    expect(page.get_by_text(invites)).to_be_visible()
     journey.snap("pt", "04-invitation-anonymous")
-    page.get_by_role("link", name="Log in to accept").click()
-    page.get_by_label("Email").fill(client.email)
-    page.get_by_label("Password").fill(settings.PRENAFIT_DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Accept and link")).to_be_visible()
+    page.get_by_role("link", name=t("Log in to accept")).click()
+    page.get_by_label(t("Email")).fill(client.email)
+    page.get_by_label(t("Password")).fill(settings.PRENAFIT_DEMO_PASSWORD)
+    page.get_by_role("button", name=t("Log in")).click()
+    expect(page.get_by_role("button", name=t("Accept and link"))).to_be_visible()
     journey.snap("pt", "05-invitation-accept")
-    page.get_by_role("button", name="Accept and link").click()
-    expect(page.get_by_text("You are now linked to Paula Therapist")).to_be_visible()
-    expect(page.get_by_text("Your physical therapist is Paula Therapist.")).to_be_visible()
+    page.get_by_role("button", name=t("Accept and link")).click()
+    expect(
+        page.get_by_text(t("You are now linked to %(pt)s.", pt="Paula Therapist"))
+    ).to_be_visible()
+    expect(
+        page.get_by_text(t("Your physical therapist is %(pt)s.", pt="Paula Therapist"))
+    ).to_be_visible()
     journey.snap("pt", "06-client-linked")
     assert CareLink.objects.filter(pt=pt, client=client, ended_at__isnull=True).exists()
     journey.log_out()
@@ -82,16 +110,16 @@ def test_pt_invites_an_existing_client_reviews_her_and_downloads_csv(journey, re
     expect(page).to_have_url(re.compile(rf"/pt/clients/{client.pk}/$"))
     expect(page.get_by_role("heading", name="Carmen Client", exact=True)).to_be_visible()
     journey.check()
-    page.get_by_label("Note (PTs only)").fill("Week 24: fine so far, check her squat form.")
-    page.get_by_role("button", name="Add note").click()
-    expect(page.get_by_text("Note added.")).to_be_visible()
-    expect(page.get_by_text("Week 24: fine so far, check her squat form.")).to_be_visible()
+    page.get_by_label(t("Note (PTs only)")).fill(NOTE[language])
+    page.get_by_role("button", name=t("Add note")).click()
+    expect(page.get_by_text(t("Note added."))).to_be_visible()
+    expect(page.get_by_text(NOTE[language])).to_be_visible()
     journey.snap("pt", "08-client-page")
     assert PTNote.objects.get(client=client).author == pt
 
-    # ...and downloads her data as CSV.
+    # ...and downloads her data as CSV (its column keys stay English: analysis scripts).
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="CSV", exact=True).click()
+        page.get_by_role("link", name=t("CSV"), exact=True).click()
     download = download_info.value
     assert download.suggested_filename == f"prenafit-client-{client.pk}.csv"
     with open(download.path(), encoding="utf-8-sig") as csv_file:
