@@ -172,7 +172,6 @@ def build_reminder_clients(today: dt.date) -> dict:
                 weekdays=[0, 2, 4],
                 start_time=start,
                 time_zone=common.TIME_ZONE,
-                status=Enrolment.Status.ACTIVE,
             )
             for u in users
         ),
@@ -224,11 +223,12 @@ def build_reminder_clients(today: dt.date) -> dict:
 
 def main(out_path: str) -> None:
     django.setup()
+    from django.conf import settings
     from django.db import transaction
 
     from tracker.models import Assessment, ScheduledSession, SessionLog
     from tracker.selectors import local_today
-    from users.models import User
+    from users.models import Consent, User
 
     started = time.perf_counter()
     with transaction.atomic():
@@ -239,6 +239,13 @@ def main(out_path: str) -> None:
         reminders = build_reminder_clients(today)
         clients = caseload.pop("clients")
         measured = clients[0]
+        # They agreed to the privacy notice, as every user past sign-up has (else each page
+        # redirects to /consent/).
+        Consent.objects.bulk_create(
+            Consent(user=u, notice_version=settings.PRENAFIT_PRIVACY_NOTICE_VERSION,
+                    age_confirmed=True)
+            for u in [pt, *clients]
+        )  # fmt: skip
         out = {
             "today": today.isoformat(),
             "pt_id": pt.pk,

@@ -229,7 +229,9 @@ def request(
         response = connection.getresponse()
         text = response.read().decode("utf-8", "replace")
         elapsed = time.perf_counter() - started
-        return response.status, dict(response.getheaders()), text, elapsed
+        headers = dict(response.getheaders())
+        headers["Set-Cookie"] = response.msg.get_all("Set-Cookie") or []  # each cookie
+        return response.status, headers, text, elapsed
     finally:
         connection.close()
 
@@ -251,7 +253,8 @@ def time_log_session(port: int, data: dict) -> list[float]:
     status, headers, body, _ = request(port, "GET", form_path, cookies)
     expect(status, 200, f"GET {form_path}", body, headers)
     jar = SimpleCookie()
-    jar.load(headers.get("Set-Cookie", ""))
+    for cookie in headers["Set-Cookie"]:
+        jar.load(cookie)
     if "csrftoken" not in jar:
         raise BenchError(f"GET {form_path} set no csrftoken cookie: {headers}")
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)
