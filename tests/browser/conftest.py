@@ -4,6 +4,8 @@ import functools
 import os
 import pathlib
 import re
+import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -19,8 +21,26 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
+def _requests_in_flight() -> list[threading.Thread]:
+    """The live server's threads still answering a request (socketserver's ThreadingMixIn names
+    each one after its target)."""
+    return [t for t in threading.enumerate() if "process_request_thread" in t.name and t.is_alive()]
+
+
 @pytest.fixture(autouse=True)
-def _page_clock(page):
+def _server_idle_before_flush(live_server):
+    """Set up before the page, so torn down after its browser context closed and before the
+    database is flushed: wait for the requests the page left running (a service worker's
+    background fetch) to end. A query still running while the flush truncates every table
+    can deadlock it, and the flush fails, leaving this test's rows to the next one."""
+    yield
+    deadline = time.monotonic() + 15
+    while (busy := _requests_in_flight()) and time.monotonic() < deadline:
+        busy[0].join(timeout=0.1)
+
+
+@pytest.fixture(autouse=True)
+def _page_clock(_server_idle_before_flush, page):
     """The page's clock starts where the server's is (the browser tests pin it:
     tests/clock.py) and flows from there, so the browser and the server agree on the day."""
     page.clock.install(time=dt.datetime.now(dt.UTC))
