@@ -1081,3 +1081,20 @@ class PushSubscription(models.Model):
             "device": self.browser or gettext("device"),
             "user": self.user_id,
         }
+
+
+class DataVersion(models.Model):
+    """The version of what pages show about one client (`scope` = her id) or of the shared
+    content (scope 0), written only by database triggers (tracker/versions.py) and read to key
+    cached page parts. Never edited by the application."""
+
+    scope = models.BigIntegerField(_("scope"), primary_key=True)
+    token = models.CharField(_("token"), max_length=32)
+    version = models.BigIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.version}"
