@@ -8,7 +8,8 @@ them: a view, the API, the offline sync, the admin, a Celery task, a management 
 data migration, a bulk update, raw SQL. A cached page part keyed by these versions (plus the
 language, the date and the code: `tracker.fragments`) can therefore never be served stale, and
 nothing ever needs deleting. Each row also holds a random token made when the row is made, so
-a database rebuilt from scratch (tests, a restored dump) never meets an old key.
+a database rebuilt from scratch (tests, a restored dump) never meets an old key; the token is
+drawn anew at each bump too, so a bump rolled back and made again never repeats a key.
 
 Scope: a client's id, or GLOBAL (0) for what all pages share.
 """
@@ -102,7 +103,7 @@ def client_version(client) -> str:
 _SQLITE_BUMP = (
     "INSERT INTO tracker_dataversion (scope, token, version) "
     "SELECT s, lower(hex(randomblob(16))), 1 FROM (SELECT {expr} AS s) WHERE s IS NOT NULL "
-    "ON CONFLICT(scope) DO UPDATE SET version = version + 1;"
+    "ON CONFLICT(scope) DO UPDATE SET version = version + 1, token = lower(hex(randomblob(16)));"
 )
 
 
@@ -137,7 +138,8 @@ CREATE OR REPLACE FUNCTION prenafit_dv_bump(s bigint) RETURNS void LANGUAGE plpg
 BEGIN
   IF s IS NOT NULL THEN
     INSERT INTO tracker_dataversion (scope, token, version) VALUES (s, md5(random()::text), 1)
-    ON CONFLICT (scope) DO UPDATE SET version = tracker_dataversion.version + 1;
+    ON CONFLICT (scope) DO UPDATE
+    SET version = tracker_dataversion.version + 1, token = md5(random()::text);
   END IF;
 END $$;
 """
