@@ -2,6 +2,8 @@
 
 import json
 import math
+import os
+import resource
 import statistics
 from pathlib import Path
 
@@ -13,6 +15,13 @@ TIME_ZONE = "Europe/Madrid"
 
 N_CLIENTS = 200  # linked to the one PT: the dashboard's caseload
 N_REMINDER_CLIENTS = 10_000  # unlinked, one session each whose reminder is due
+# reminder_dispatch_100k: this many reminder clients alone in a PostgreSQL database of their own
+# (BENCH_100K_DATABASE_URL, default below), the tasks published to Redis (BENCH_REDIS_URL).
+N_DISPATCH_CLIENTS = 100_000
+DISPATCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/prenafit_bench_100k"
+# The bench's Redis database: the server's cache on PostgreSQL and the 100k pass's broker. It is
+# flushed, so never database 0 (a developer's cache and broker).
+REDIS_URL = "redis://127.0.0.1:6379/15"
 CLIENT_WEEKS = range(20, 39)  # the gestational week of each linked client today
 MEASURED_CLIENT_WEEK = 38  # the client whose pages are measured: 63 past sessions
 WARMUP = 5
@@ -34,6 +43,50 @@ def client_email(i: int) -> str:
 
 def reminder_email(i: int) -> str:
     return f"bench-reminder-{i:05d}@prenafit.test"
+
+
+# --- memory of this process (Linux /proc; the peak falls back to getrusage elsewhere) --------
+
+
+def _status_kb(field: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def rss_mb() -> float | None:
+    """The resident set size of this process now, in MB."""
+    kb = _status_kb("VmRSS")
+    return None if kb is None else round(kb / 1024, 1)
+
+
+def reset_peak_rss() -> bool:
+    """Reset the kernel's peak RSS of this process (VmHWM) to its current RSS, so that
+    peak_rss_mb() afterwards is the peak of what runs in between. False where unsupported."""
+    try:
+        fd = os.open("/proc/self/clear_refs", os.O_WRONLY)
+    except OSError:
+        return False
+    try:
+        os.write(fd, b"5")
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def peak_rss_mb() -> float:
+    """The peak RSS of this process in MB: since the last reset_peak_rss() (VmHWM), or over
+    its whole life (getrusage) where /proc is not available."""
+    kb = _status_kb("VmHWM")
+    if kb is None:
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kb / 1024, 1)
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -12,12 +12,16 @@ keys bench/run.py needs to OUT.json.
   and bulk_create for logs and assessments.
 - 10,000 unlinked "reminder" clients, bulk-created, each with one upcoming session whose
   reminder is due at the moment the dispatcher benchmark uses.
+
+`python -m bench.dataset --dispatch N OUT.json` builds only N reminder clients (no PT, no
+caseload): the dataset of reminder_dispatch_100k, in a database of its own.
 """
 
 import datetime as dt
 import random
 import sys
 import time
+import zoneinfo
 
 import django
 
@@ -130,10 +134,11 @@ def build_caseload(pt, today: dt.date) -> dict:
     }
 
 
-def build_reminder_clients(today: dt.date) -> dict:
-    """10,000 active clients at week 25, each with one session tomorrow at 12:00 (local) whose
+def build_reminder_clients(today: dt.date, n: int = common.N_REMINDER_CLIENTS) -> dict:
+    """`n` active clients at week 25, each with one session tomorrow at 12:00 (local) whose
     reminder (60 minutes before, the default) is due at tomorrow 11:30 local: `dispatch_now`.
-    Each has a baseline check-in, so no assessment reminder is due for them at that moment."""
+    Each has a baseline check-in, so no assessment reminder is due for them at that moment.
+    Bulk inserts of 2,000 rows, 10,000 clients at a time (each table in turn)."""
     from programs.selectors import current_version_by_slug
     from tracker.gestation import gestational_age
     from tracker.models import Assessment, Enrolment, PregnancyProfile, ScheduledSession
@@ -153,63 +158,68 @@ def build_reminder_clients(today: dt.date) -> dict:
     slot = phase_for_week(slots, week_then)
     template_id = slot.template_ids[0]
 
-    users = User.objects.bulk_create(
-        (
-            _user(common.reminder_email(i), f"Reminder Client {i:05d}", User.Role.CLIENT)
-            for i in range(common.N_REMINDER_CLIENTS)
-        ),
-        batch_size=1000,
-    )
-    PregnancyProfile.objects.bulk_create(
-        (PregnancyProfile(client=u, due_date=due) for u in users),
-        batch_size=1000,
-    )
-    enrolments = Enrolment.objects.bulk_create(
-        (
-            Enrolment(
-                client=u,
-                program_version=version,
-                weekdays=[0, 2, 4],
-                start_time=start,
-                time_zone=common.TIME_ZONE,
-            )
-            for u in users
-        ),
-        batch_size=1000,
-    )
-    ScheduledSession.objects.bulk_create(
-        (
-            ScheduledSession(
-                enrolment=e,
-                client_id=e.client_id,
-                date=day,
-                start_time=start,
-                gestational_week=week_then,
-                version=version,
-                phase_id=slot.phase_id,
-                template_id=template_id,
-                planned_minutes=minutes.get(template_id, version.session_minutes),
-            )
-            for e in enrolments
-        ),
-        batch_size=1000,
-    )
-    Assessment.objects.bulk_create(
-        (
-            Assessment(
-                client=u,
-                kind=Assessment.Kind.BASELINE,
-                taken_on=today - dt.timedelta(days=7 * (week_today - 16)),
-                gestational_week=16,
-                vas_low_back_mm=20,
-                vas_sciatic_mm=10,
-                odi_answers=[1] * 10,
-                odi_percent=20.0,
-            )
-            for u in users
-        ),
-        batch_size=1000,
-    )
+    # The instances of one chunk are dropped before the next is built.
+    chunk = 10_000
+    ids = []
+    for first in range(0, n, chunk):
+        users = User.objects.bulk_create(
+            (
+                _user(common.reminder_email(i), f"Reminder Client {i:05d}", User.Role.CLIENT)
+                for i in range(first, min(n, first + chunk))
+            ),
+            batch_size=2000,
+        )
+        PregnancyProfile.objects.bulk_create(
+            (PregnancyProfile(client=u, due_date=due) for u in users),
+            batch_size=2000,
+        )
+        enrolments = Enrolment.objects.bulk_create(
+            (
+                Enrolment(
+                    client=u,
+                    program_version=version,
+                    weekdays=[0, 2, 4],
+                    start_time=start,
+                    time_zone=common.TIME_ZONE,
+                )
+                for u in users
+            ),
+            batch_size=2000,
+        )
+        ScheduledSession.objects.bulk_create(
+            (
+                ScheduledSession(
+                    enrolment=e,
+                    client_id=e.client_id,
+                    date=day,
+                    start_time=start,
+                    gestational_week=week_then,
+                    version=version,
+                    phase_id=slot.phase_id,
+                    template_id=template_id,
+                    planned_minutes=minutes.get(template_id, version.session_minutes),
+                )
+                for e in enrolments
+            ),
+            batch_size=2000,
+        )
+        Assessment.objects.bulk_create(
+            (
+                Assessment(
+                    client=u,
+                    kind=Assessment.Kind.BASELINE,
+                    taken_on=today - dt.timedelta(days=7 * (week_today - 16)),
+                    gestational_week=16,
+                    vas_low_back_mm=20,
+                    vas_sciatic_mm=10,
+                    odi_answers=[1] * 10,
+                    odi_percent=20.0,
+                )
+                for u in users
+            ),
+            batch_size=2000,
+        )
+        ids += [users[0].pk, users[-1].pk]
     session_start = timing.session_start(day, start, common.TIME_ZONE)
     return {
         "reminder_session_date": day.isoformat(),
@@ -217,8 +227,19 @@ def build_reminder_clients(today: dt.date) -> dict:
         # 30 minutes before the start: the default 60-minute reminder is due, the session is
         # not over, and the 09:00 check-in reminder of the day is not due.
         "dispatch_now": (session_start - dt.timedelta(minutes=30)).isoformat(),
-        "reminder_client_ids": [users[0].pk, users[-1].pk],
+        "reminder_client_ids": [ids[0], ids[-1]],
     }
+
+
+def analyze() -> None:
+    """PostgreSQL: gather the planner's statistics now, as autovacuum would soon after a bulk
+    load; without them the planner guesses, and the figures would depend on whether
+    autovacuum had run yet. (SQLite keeps no statistics unless asked: left as it is.)"""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def main(out_path: str) -> None:
@@ -254,6 +275,7 @@ def main(out_path: str) -> None:
             **caseload,
             **reminders,
         }
+    analyze()
     counts = {
         "pt_clients": len(clients),
         "pt_client_sessions": ScheduledSession.objects.filter(client__in=clients).count(),
@@ -272,5 +294,29 @@ def main(out_path: str) -> None:
     common.write_json(out_path, out)
 
 
+def main_dispatch(n: int, out_path: str) -> None:
+    """The dataset of reminder_dispatch_100k: `n` reminder clients and nothing else."""
+    django.setup()
+    from django.db import transaction
+
+    from tracker.models import ScheduledSession
+    from users.models import User
+
+    started = time.perf_counter()
+    today = dt.datetime.now(dt.UTC).astimezone(zoneinfo.ZoneInfo(common.TIME_ZONE)).date()
+    with transaction.atomic():
+        out = {"today": today.isoformat(), **build_reminder_clients(today, n)}
+    analyze()
+    out["counts"] = {
+        "users": User.objects.count(),
+        "scheduled_sessions": ScheduledSession.objects.count(),
+    }
+    out["build_seconds"] = round(time.perf_counter() - started, 1)
+    common.write_json(out_path, out)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--dispatch":
+        main_dispatch(int(sys.argv[2]), sys.argv[3])
+    else:
+        main(sys.argv[1])
