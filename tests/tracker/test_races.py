@@ -257,7 +257,11 @@ def test_development_sqlite_waits_for_the_lock(tmp_path, immediate):
     options: both succeed. Without IMMEDIATE, SQLite refuses one at once."""
     from config.settings.base import SQLITE_OPTIONS
 
-    assert SQLITE_OPTIONS == {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    assert SQLITE_OPTIONS == {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL",
+    }
     options = dict(SQLITE_OPTIONS) if immediate else {"timeout": SQLITE_OPTIONS["timeout"]}
     path = tmp_path / "dev.sqlite3"
     setup = _sqlite(path, options)
