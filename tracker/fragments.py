@@ -152,3 +152,21 @@ def per_request(markup: str, request) -> SafeString:
         pieces = markup.split(ONE_TIME_PLACEHOLDER)
         markup = pieces[0] + "".join(str(uuid.uuid4()) + piece for piece in pieces[1:])
     return mark_safe(markup)  # noqa: S308  (rendered by an autoescaping template)
+
+
+def kept(name: str, inputs, compute: Callable[[], object]):
+    """Like `cached`, for any picklable value (a drawn body with what else the view needs of
+    it, say): from the cache when these inputs were computed before, else `compute()`d now."""
+    value_key = key(name, inputs)
+    try:
+        value = cache.get(value_key)
+    except Exception:  # a cache that is down must not break the page
+        logger.warning("fragment cache unavailable", exc_info=True)
+        value = None
+    if value is None:
+        value = compute()
+        try:
+            cache.set(value_key, value, CACHE_SECONDS)
+        except Exception:
+            logger.warning("fragment cache unavailable", exc_info=True)
+    return value

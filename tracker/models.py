@@ -1089,7 +1089,7 @@ class DataVersion(models.Model):
     cached page parts. Never edited by the application."""
 
     scope = models.BigIntegerField(_("scope"), primary_key=True)
-    token = models.CharField(_("token"), max_length=32)
+    token = models.CharField(_("token"), max_length=32, validators=[single_line])
     version = models.BigIntegerField(_("version"), default=1)
 
     class Meta:

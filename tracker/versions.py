@@ -205,8 +205,12 @@ def _existing(cursor, vendor: str) -> list[tuple[str, str]]:
 
 def install_triggers(using: str = "default") -> bool:
     """Make the database's data-version triggers those of this code (their names carry a
-    digest of their definition). Returns whether anything changed. Run after every migrate
-    (tracker.apps) and so after every flush; a no-op when they are already there."""
+    digest of their definition), and give it its shared row (its random token keeps a rebuilt
+    database's keys apart from the last one's). Returns whether a trigger changed. Run after
+    every migrate (tracker.apps) and so after every flush; a no-op when they are there. With
+    no versions table (migrated back before tracker 0022), it only removes the triggers."""
+    import secrets
+
     from django.db import connections, transaction
 
     connection = connections[using]
@@ -218,14 +222,48 @@ def install_triggers(using: str = "default") -> bool:
     statements = build(prefix)
     wanted = sum(1 for s in statements if s.startswith("CREATE TRIGGER"))
     with transaction.atomic(using=using), connection.cursor() as cursor:
+        if "tracker_dataversion" not in connection.introspection.table_names(cursor):
+            drop_triggers(cursor, vendor)
+            return False
+        cursor.execute(
+            "INSERT INTO tracker_dataversion (scope, token, version) VALUES (%s, %s, 1) "
+            "ON CONFLICT (scope) DO NOTHING",
+            [GLOBAL, secrets.token_hex(16)],
+        )
         existing = _existing(cursor, vendor)
         if sum(1 for name, _table in existing if name.startswith(prefix)) == wanted:
             return False
-        for name, table in existing:
-            if vendor == "sqlite":
-                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
-            else:
-                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
+        drop_triggers(cursor, vendor)
         for statement in statements:
             cursor.execute(statement)
     return True
+
+
+def drop_triggers(cursor, vendor: str) -> None:
+    """Remove every data-version trigger (tracker 0022 does this when migrated back)."""
+    for name, table in _existing(cursor, vendor):
+        if vendor == "sqlite":
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+        else:
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
+
+
+def caseload_version(pt) -> str:
+    """What a PT's caseload parts are keyed by: which clients she looks after now, each one's
+    version, and the shared one (one query)."""
+    import hashlib
+
+    from django.db.models import Q
+
+    from users.selectors import linked_clients
+
+    from .models import DataVersion
+
+    rows = (
+        DataVersion.objects.filter(
+            Q(scope__in=linked_clients(pt=pt).values("pk")) | Q(scope=GLOBAL)
+        )
+        .order_by("scope")
+        .values_list("scope", "token", "version")
+    )
+    return f"{pt.pk}:" + hashlib.sha256(repr(list(rows)).encode()).hexdigest()
