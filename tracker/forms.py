@@ -212,21 +212,27 @@ class SessionLogForm(forms.Form):
         validators=[multi_line],
     )
 
-    def __init__(self, *args, prescriptions=(), **kwargs):
+    def __init__(self, *args, prescriptions=(), prescription_ids=None, **kwargs):
+        """`prescriptions`: her session's checklist as she reads it
+        (`selectors.session_checklist`), to draw the form. `prescription_ids`: only its lines'
+        ids (`selectors.session_checklist_ids`), enough to check and save a posted log; a form
+        made so is never drawn (`checklist` is empty)."""
         super().__init__(*args, **kwargs)
         self.prescriptions = list(prescriptions)
-        for rx in self.prescriptions:
-            self.fields[f"rx_{rx.pk}_done"] = forms.BooleanField(
-                label=rx.exercise.name, required=False
+        names = {rx.pk: rx.exercise.name for rx in self.prescriptions}
+        self.prescription_ids = list(names if prescription_ids is None else prescription_ids)
+        for pk in self.prescription_ids:
+            self.fields[f"rx_{pk}_done"] = forms.BooleanField(
+                label=names.get(pk, ""), required=False
             )
-            self.fields[f"rx_{rx.pk}_sets"] = forms.IntegerField(
+            self.fields[f"rx_{pk}_sets"] = forms.IntegerField(
                 label=_("Sets done"),
                 min_value=0,
                 max_value=20,
                 required=False,
                 error_messages={"min_value": ERR_SETS, "max_value": ERR_SETS},
             )
-            self.fields[f"rx_{rx.pk}_load"] = forms.CharField(
+            self.fields[f"rx_{pk}_load"] = forms.CharField(
                 label=_("Load used"), max_length=80, required=False, validators=[single_line]
             )
 
@@ -250,12 +256,12 @@ class SessionLogForm(forms.Form):
             warning_signs=list(data.get("warning_signs") or []),
             exercises=[
                 ExerciseInput(
-                    prescription_id=rx.pk,
-                    done=bool(data.get(f"rx_{rx.pk}_done")),
-                    sets_done=data.get(f"rx_{rx.pk}_sets"),
-                    load_used=data.get(f"rx_{rx.pk}_load") or "",
+                    prescription_id=pk,
+                    done=bool(data.get(f"rx_{pk}_done")),
+                    sets_done=data.get(f"rx_{pk}_sets"),
+                    load_used=data.get(f"rx_{pk}_load") or "",
                 )
-                for rx in self.prescriptions
+                for pk in self.prescription_ids
             ],
         )
 

@@ -172,6 +172,8 @@ class SafetyState:
     items: list = field(default_factory=list)  # her open items, oldest first
     pt: object = None
     profile: object = None
+    # her active care link (its PT may not be approved: then `pt` is None), read by `state_of`
+    link: object = field(default=None, repr=False, compare=False)
 
     @property
     def active(self) -> bool:
@@ -215,7 +217,12 @@ def state_of(client, *, profile=None) -> SafetyState:
         born=bool(profile and profile.birth_date),
         open_kinds={i.kind for i in items},
     )
-    return SafetyState(state=state, items=items, pt=pt_of(client), profile=profile)
+    from users.selectors import active_link_for_client
+
+    # `pt_of`, from her care link read once: her home page names the PT of that link too.
+    link = active_link_for_client(client=client)
+    pt = link.pt if link is not None and link.pt.is_active_pt else None
+    return SafetyState(state=state, items=items, pt=pt, profile=profile, link=link)
 
 
 def next_step(state: str, *, has_pt: bool, pt=None) -> str:

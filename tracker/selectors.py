@@ -103,10 +103,17 @@ def sessions_of(client) -> QuerySet[ScheduledSession]:
     )
 
 
-def session_for_client(*, client, session_id) -> ScheduledSession:
-    """The client's own session, or 404 (another client's id is not told apart from none)."""
+def session_for_client(*, client, session_id, shown: bool = True) -> ScheduledSession:
+    """The client's own session, or 404 (another client's id is not told apart from none).
+    With its log; `shown`: with its template and phase too, for a page that shows them (a
+    posted log needs neither)."""
+    sessions = (
+        sessions_of(client)
+        if shown
+        else ScheduledSession.objects.filter(client=client).select_related("log")
+    )
     try:
-        return sessions_of(client).get(pk=session_id)
+        return sessions.get(pk=session_id)
     except (ScheduledSession.DoesNotExist, ValueError, TypeError):
         raise Http404(gettext("No such session.")) from None
 
@@ -144,6 +151,12 @@ def exercises_in_plan(enrolment) -> QuerySet:
         .distinct()
         .order_by("name")
     )
+
+
+def exercise_choices(exercises: QuerySet) -> list[tuple[str, str]]:
+    """(id, name) of each of `exercises`, in order, for a list to choose from: one query, no
+    model instances (the name in the active language, with its fallbacks)."""
+    return [(str(pk), name) for pk, name in exercises.values_list("pk", "name")]
 
 
 def swap_options(client, today: date) -> list[tuple[object, list]]:
@@ -203,19 +216,43 @@ def session_with_content(session: ScheduledSession) -> ScheduledSession:
     )
     for block in blocks:
         for rx in block.prescriptions.all():
-            rx.swapped_from = None
-            if rx.exercise_id in swaps:
-                _swap_in(rx, swaps[rx.exercise_id], session.gestational_week)
-            rx.hr_ceiling = rx.hr_max_bpm or (HR_CEILING_BPM if rx.hr_max_pct else None)
+            _as_shown(rx, swaps, session.gestational_week)
     session.blocks = blocks
     return session
 
 
+def _as_shown(rx, swaps: dict, week: int) -> None:
+    """A prescription line as she reads it: her PT's swap applied, its heart-rate ceiling."""
+    rx.swapped_from = None
+    if rx.exercise_id in swaps:
+        _swap_in(rx, swaps[rx.exercise_id], week)
+    rx.hr_ceiling = rx.hr_max_bpm or (HR_CEILING_BPM if rx.hr_max_pct else None)
+
+
 def session_checklist(session: ScheduledSession) -> list:
     """The log's exercise checklist: her session's prescriptions in block order, with her PT's
-    swaps applied as on the session page (four queries)."""
-    session = session_with_content(session)
-    return [rx for block in session.blocks for rx in block.prescriptions.all()]
+    swaps applied as on the session page (`session_with_content`, without the blocks: two
+    queries)."""
+    swaps = swaps_on(session.client_id, session.date)
+    prescriptions = list(
+        Prescription.objects.filter(block__template_id=session.template_id)
+        .select_related("exercise")
+        .order_by("block__order", "block_id", "order", "pk")
+    )
+    for rx in prescriptions:
+        _as_shown(rx, swaps, session.gestational_week)
+    return prescriptions
+
+
+def session_checklist_ids(session: ScheduledSession) -> list[int]:
+    """The ids of `session_checklist`'s lines, in its order (one query, no model instances):
+    what a posted log is checked against. A swap changes the exercise a line shows, never the
+    line, so her PT's swaps are not read."""
+    return list(
+        Prescription.objects.filter(block__template_id=session.template_id)
+        .order_by("block__order", "block_id", "order", "pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _swap_in(rx, replacement, week: int) -> None:
@@ -248,6 +285,36 @@ def next_session(client, today: date) -> ScheduledSession | None:
         .filter(date__gte=today, status=ScheduledSession.Status.SCHEDULED, log__isnull=True)
         .first()
     )
+
+
+_HOME_ROWS = 4  # today's session(s) and the next: more only when some are cancelled
+
+
+def _today_and_next(client, today: date) -> tuple[ScheduledSession | None, ScheduledSession | None]:
+    """Her scheduled session today (logged or not) and `next_session` after today, in one
+    query: her first few sessions from today that are today's or not logged. The status is
+    checked here rather than in SQL, so SQLite reads them by her (client, date) index instead
+    of every client's scheduled sessions; past a few cancelled ones, `next_session` asks."""
+    from django.db.models import Q
+
+    rows = list(
+        sessions_of(client)
+        .filter(date__gte=today)
+        .filter(Q(date=today) | Q(log__isnull=True))[:_HOME_ROWS]
+    )
+    scheduled = [s for s in rows if s.status == ScheduledSession.Status.SCHEDULED]
+    today_session = next((s for s in scheduled if s.date == today), None)
+    upcoming = next((s for s in scheduled if s.date > today), None)  # not logged (the query)
+    if len(rows) == _HOME_ROWS:  # more rows than read: ask for what was not found
+        if today_session is None and rows[-1].date == today:
+            today_session = (
+                sessions_of(client)
+                .filter(date=today, status=ScheduledSession.Status.SCHEDULED)
+                .first()
+            )
+        if upcoming is None:
+            upcoming = next_session(client, today + timedelta(days=1))
+    return today_session, upcoming
 
 
 def session_state(session: ScheduledSession, today: date, *, on_hold: bool = False) -> str:
@@ -296,10 +363,11 @@ def _has_log_cached(session) -> bool:
 
 
 def client_home(client, today: date) -> dict:
-    """Everything the client's home page shows, and which stage she is at."""
+    """Everything the client's home page shows, and which stage she is at. (Her enrolment
+    only says whether she is enrolled: its program version is not read.)"""
     profile = pregnancy_of(client)
     screening = latest_screening(client)
-    enrolment = enrolment_of(client)
+    enrolment = Enrolment.objects.filter(client=client).first()
     context = {"profile": profile, "screening": screening, "enrolment": enrolment}
     if profile is None:
         return {**context, "stage": "no_pregnancy"}
@@ -316,10 +384,7 @@ def client_home(client, today: date) -> dict:
     if not safety.active:
         return {**context, "stage": safety.state}
     start = date_at(profile.due_date, PROGRAM_START_WEEK)
-    today_session = (
-        sessions_of(client).filter(date=today, status=ScheduledSession.Status.SCHEDULED).first()
-    )
-    upcoming = next_session(client, today + timedelta(days=1))
+    today_session, upcoming = _today_and_next(client, today)
     context.update(
         {
             "pending_clearance": safety.state == PENDING_CLEARANCE,
@@ -383,7 +448,9 @@ def safety_notice(client, safety) -> dict:
 
 def home_questions(client, profile, safety, screening, today) -> dict:
     """The gentle questions home asks: the 26-week re-screen (from 25+4 until answered) and,
-    from the due date + 7 days, whether the pregnancy has ended."""
+    from the due date + 7 days, whether the pregnancy has ended. `screening`: her latest
+    (`latest_screening`), which says whether she answered (`safety.rescreen_answered`: a
+    screen or re-screen from 25+4 on; none is later than her latest) without a query."""
     if profile is None or safety is None or safety.finished:
         return {}
     week, day = rules.RESCREEN_ASK_FROM
@@ -393,7 +460,7 @@ def home_questions(client, profile, safety, screening, today) -> dict:
         "ask_rescreen": screening is not None
         and today >= rescreen_from
         and not open_rescreen
-        and not rules.rescreen_answered(client, profile.due_date),
+        and timezone.localtime(screening.submitted_at).date() < rescreen_from,
         "ask_ended": today >= profile.due_date + timedelta(days=7),
     }
 
@@ -401,10 +468,13 @@ def home_questions(client, profile, safety, screening, today) -> dict:
 def safety_items_for_pt(client, state) -> list:
     """Her open items and any item flagged for review, each with its signs in words, the
     question it answers and whether her PT may review it here."""
-    questions = {q.key: q.text for q in ScreeningQuestion.objects.all()}
     open_ids = {i.pk for i in state.items}
     flagged = SafetyItem.objects.filter(client=client, needs_review=True).exclude(pk__in=open_ids)
     items = [*state.items, *flagged.select_related("opened_by")]
+    keys = {i.question_key for i in items if i.question_key}
+    questions = (
+        {q.key: q.text for q in ScreeningQuestion.objects.filter(key__in=keys)} if keys else {}
+    )
     for item in items:
         item.sign_words = rules.sign_labels(item.signs)
         item.question_text = questions.get(item.question_key, item.question_key)
@@ -512,12 +582,17 @@ def assessment_for_client(*, client, assessment_id):
         raise Http404(gettext("No such check-in.")) from None
 
 
-def assessment_due(client, today: date) -> dict | None:
+_UNREAD = object()
+
+
+def assessment_due(client, today: date, *, profile=_UNREAD, enrolment=_UNREAD) -> dict | None:
     """What check-in the home page should offer: the baseline (from week 16, or at
-    enrolment when later), the week-34 follow-up, or the optional weekly check-in."""
+    enrolment when later), the week-34 follow-up, or the optional weekly check-in.
+    `profile`, `enrolment`: hers (or None), when the caller has read them already."""
     from .models import Assessment
 
-    profile = pregnancy_of(client)
+    if profile is _UNREAD:
+        profile = pregnancy_of(client)
     if profile is None or profile.birth_date or profile.ended_on:
         return None
     week = gestational_age(profile.due_date, today).weeks
@@ -528,7 +603,11 @@ def assessment_due(client, today: date) -> dict | None:
     )
     kinds = {kind for kind, _ in taken}
     if Assessment.Kind.BASELINE not in kinds:
-        if week >= 16 or Enrolment.objects.filter(client=client).exists():
+        if week >= 16 or (
+            Enrolment.objects.filter(client=client).exists()
+            if enrolment is _UNREAD
+            else enrolment is not None
+        ):
             return {"kind": "baseline", "required": True}
         return None
     # Week 34 is measured from 33+0 to 35+6 (SAFETY.md section 6); asked from 34+0.
@@ -541,7 +620,10 @@ def assessment_due(client, today: date) -> dict | None:
 
 
 def progress(client, today: date) -> dict:
-    """Adherence, minutes, effort and pain/disability over the pregnancy, with charts."""
+    """Adherence, minutes, effort and pain/disability over the pregnancy, with charts (each
+    a `charts.Chart`, drawn when shown)."""
+    from users.models import User
+
     from .charts import Chart, Series
     from .scoring import (
         ODI_MDC_POINTS,
@@ -553,37 +635,45 @@ def progress(client, today: date) -> dict:
         vas_plain,
     )
 
-    enrolment = enrolment_of(client)
-    threshold = enrolment.program_version.adherence_threshold_percent if enrolment else 80
-    weekly_target = enrolment.program_version.weekly_minutes_target if enrolment else 150
+    # Her due date and her version's targets in one query (no profile or enrolment: None).
+    due_date, enrolment_id, version_threshold, version_target = (
+        User.objects.filter(pk=client.pk)
+        .values_list(
+            "pregnancy__due_date",
+            "enrolment__pk",
+            "enrolment__program_version__adherence_threshold_percent",
+            "enrolment__program_version__weekly_minutes_target",
+        )
+        .get()
+    )
+    threshold = version_threshold if enrolment_id is not None else 80
+    weekly_target = version_target if enrolment_id is not None else 150
     records = session_records(client)
     overall = adherence(records, today, threshold)
     by_week_adherence = adherence_by_week(records, today, threshold)
-    logs = list(
+    logs = (
         SessionLog.objects.filter(client=client, withdrawn_at__isnull=True)
         .exclude(status=SessionLog.Status.SKIPPED)
-        .select_related("session")
         .order_by("performed_on")
+        .values_list("performed_on", "minutes", "rpe", "session__gestational_week")
     )
-    profile = pregnancy_of(client)
     minutes_by_week: dict[int, int] = {}
     rpe_by_week: dict[int, list[int]] = {}
-    for log in logs:
-        week = (
-            gestational_age(profile.due_date, log.performed_on).weeks
-            if profile
-            else (log.session.gestational_week if log.session else 0)
-        )
-        minutes_by_week[week] = minutes_by_week.get(week, 0) + log.minutes
-        if log.rpe:
-            rpe_by_week.setdefault(week, []).append(log.rpe)
+    for performed_on, minutes, rpe, session_week in logs:
+        if due_date is not None:
+            week = gestational_age(due_date, performed_on).weeks
+        else:
+            week = session_week if session_week is not None else 0
+        minutes_by_week[week] = minutes_by_week.get(week, 0) + minutes
+        if rpe:
+            rpe_by_week.setdefault(week, []).append(rpe)
     rpe_points = [(w, round(sum(v) / len(v), 1)) for w, v in sorted(rpe_by_week.items())]
     assessments = assessments_of(client)
     # Baseline and week 34 by the one rule (scoring.trial_measures, SAFETY.md section 6), so a
     # check-in stored as another kind counts as what it is.
     baseline, follow_up = trial_measures(
         (
-            gestational_age(profile.due_date, a.taken_on).total_days if profile else None,
+            gestational_age(due_date, a.taken_on).total_days if due_date else None,
             a.odi_answers,
             a,
         )
@@ -622,10 +712,11 @@ def progress(client, today: date) -> dict:
     trial_marks = [(16, gettext("baseline")), (34, gettext("week 34"))]
 
     def by_week(title, y_label, series, y_min=0, y_max=100, **extra):
+        # Drawn only when a page shows it (`chart.svg`, cached by its inputs: charts.py).
         return Chart(
             title=title, x_label=gettext("week of pregnancy"), y_label=y_label, x_min=x_min,
             x_max=x_max, y_min=y_min, y_max=y_max, series=series, **extra,
-        ).render()  # fmt: skip
+        )  # fmt: skip
 
     odi_points = [
         (a.gestational_week, a.odi_percent) for a in assessments if a.odi_percent is not None

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
+from programs.models import Exercise, Prescription
 from tests.clock import THURSDAY_NOVEMBER, pin
 from tests.factories import (
     CareLinkFactory,
@@ -115,6 +116,84 @@ def test_home_shows_todays_session_block_by_block_with_heart_rate_in_bpm(client,
     assert "Today: session" in page
     assert "Warm-up" in page and "Cool-down and stretching" in page
     assert "Effort 12-14 on the 6-20 scale" in page
+
+
+def test_home_keeps_todays_blocks_until_what_they_show_changes(client, version, monkeypatch):
+    """Today's blocks are kept under a digest of everything they show: a second visit is a
+    cache hit, and an exercise renamed in the library shows at once (nothing is deleted)."""
+    from django.core.cache import cache
+
+    from tracker import fragments
+
+    written = []
+
+    class Spy:
+        def get(self, key, *args, **kwargs):
+            return cache.get(key, *args, **kwargs)
+
+        def set(self, key, value, *args, **kwargs):
+            written.append(key)
+            return cache.set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(fragments, "cache", Spy())
+    user = ClientFactory()
+    today = local_today(user)
+    enrolled_client(
+        today=today, week=24, client=user, version=version, weekdays=_three_days_with(today)
+    )
+    client.force_login(user)
+    first = client.get(reverse("home")).content.decode()
+    assert "Today: session" in first
+
+    written.clear()
+    assert client.get(reverse("home")).content.decode().count("list-group-item") == first.count(
+        "list-group-item"
+    )
+    assert written == []
+
+    session = ScheduledSession.objects.get(client=user, date=today)
+    rx = Prescription.objects.filter(block__template=session.template).first()
+    Exercise.objects.filter(pk=rx.exercise_id).update(name_en="Renamed in the library")
+    page = client.get(reverse("home")).content.decode()
+
+    assert "Renamed in the library" in page
+    assert [k for k in written if k.startswith("fragment:session-blocks:")]
+
+
+def test_home_finds_todays_and_the_next_session_past_any_cancelled_ones(version):
+    """Home reads today's and the next session in one query of her first few; past a few
+    cancelled ones it asks again, so it always shows what the two plain queries would."""
+    import uuid
+
+    from tracker.selectors import _today_and_next, next_session, sessions_of
+
+    user = ClientFactory()
+    today = local_today(user)
+    enrolment = enrolled_client(
+        today=today, week=24, client=user, version=version, weekdays=_three_days_with(today)
+    )
+
+    def plain():
+        todays = sessions_of(user).filter(date=today, status="scheduled").first()
+        return todays, next_session(user, today + dt.timedelta(days=1))
+
+    coming = list(enrolment.sessions.filter(date__gt=today).order_by("date", "start_time"))
+    for cancelled in range(6):
+        ScheduledSession.objects.filter(pk__in=[s.pk for s in coming[:cancelled]]).update(
+            status="cancelled", cancel_reason="moved"
+        )
+        assert _today_and_next(user, today) == plain()
+        assert plain()[0] is not None and plain()[1] == coming[cancelled]
+
+    todays = ScheduledSession.objects.get(client=user, date=today)
+    for hour in range(5):  # cancelled ones earlier today
+        ScheduledSession.objects.filter(pk=todays.pk).update(start_time=dt.time(20, 0))
+        earlier = ScheduledSession.objects.get(pk=todays.pk)
+        earlier.pk, earlier.uid, earlier.start_time = None, uuid.uuid4(), dt.time(8 + hour, 0)
+        earlier.status, earlier.cancel_reason = "cancelled", "moved"
+        earlier.save()
+    assert _today_and_next(user, today) == plain()
+    assert _today_and_next(user, today)[0].pk == todays.pk
 
 
 def _three_days_with(day):

@@ -611,3 +611,150 @@ def test_editing_away_a_warning_sign_never_closes_the_hold_it_opened(client, set
     assert hold.closed_at is None and hold.session_log_id == log.pk
     assert state_of(setup["client"]).state == "held"
     assert Alert.objects.filter(client=setup["client"]).count() == 1
+
+
+# --- her state decides the flag; progress drawn once for the same data (issue 19) -----------
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["none", "absolute", "relative", "hold", "rescreen_due", "pause", "closed", "ended", "born"],
+)
+def test_a_log_is_flagged_exactly_when_her_derived_state_is_not_active(setup, change):
+    """The service asks her state in one query (`safety.active_clients_q`): the same answer as
+    `state_of`, whatever makes her not active (SAFETY.md section 1)."""
+    from tracker.models import PregnancyProfile
+    from tracker.services.logs import LogInput
+
+    her, session = setup["client"], setup["past"][0]
+    if change in SafetyItem.Kind.values:
+        SafetyItem.objects.create(client=her, kind=change)
+    elif change == "closed":
+        SafetyItem.objects.create(client=her, kind="hold", closed_at=timezone.now())
+    elif change == "ended":
+        PregnancyProfile.objects.filter(client=her).update(ended_on=setup["today"])
+    elif change == "born":
+        PregnancyProfile.objects.filter(client=her).update(birth_date=setup["today"])
+
+    log = services.session_log_record(
+        client=her,
+        session=session,
+        data=LogInput(status="completed", performed_on=session.date, minutes=45, rpe=13),
+        today=setup["today"],
+    )
+
+    assert log.flagged is (not state_of(her).active)
+    assert log.flagged is (change not in ("none", "closed"))
+
+
+class CacheSpy:
+    """Stands in for the cache of `tracker.fragments` and `tracker.charts`: records which keys
+    were written, and can fail like a cache server that is down."""
+
+    def __init__(self, real, broken=False):
+        self.real, self.broken, self.written = real, broken, []
+
+    def _check(self):
+        if self.broken:
+            raise ConnectionError("cache down")
+
+    def get(self, key, *args, **kwargs):
+        self._check()
+        return self.real.get(key, *args, **kwargs)
+
+    def get_many(self, keys, *args, **kwargs):
+        self._check()
+        return self.real.get_many(keys, *args, **kwargs)
+
+    def set(self, key, value, *args, **kwargs):
+        self._check()
+        self.written.append(key)
+        return self.real.set(key, value, *args, **kwargs)
+
+    def set_many(self, mapping, *args, **kwargs):
+        self._check()
+        self.written += list(mapping)
+        return self.real.set_many(mapping, *args, **kwargs)
+
+
+@pytest.fixture
+def cache_spy(monkeypatch):
+    from django.core.cache import cache
+
+    from tracker import charts, fragments
+
+    spy = CacheSpy(cache)
+    monkeypatch.setattr(charts, "shared_cache", spy)
+    monkeypatch.setattr(fragments, "cache", spy)
+    return spy
+
+
+def _svgs(page: str) -> list[str]:
+    import re
+
+    return re.findall(r"<svg.*?</svg>", page, flags=re.DOTALL)
+
+
+def test_progress_is_drawn_once_and_again_when_a_check_in_changes(client, setup, cache_spy):
+    """Her charts and tables are kept under a digest of what they show: the same data is a
+    cache hit, and a check-in changed in the database (nothing deleted, no hook) is drawn
+    anew at once."""
+    client.force_login(setup["client"])
+    for session in setup["past"][:2]:
+        post_log(client, session)
+    client.post(reverse("tracker:assessment_new"), checkin(vas_low_back_mm="20"))
+    check_in = Assessment.objects.get()
+    url = reverse("tracker:progress")
+    first = client.get(url).content.decode()
+    assert f"Low back pain: week {check_in.gestational_week}, 20" in first
+
+    cache_spy.written.clear()
+    again = client.get(url).content.decode()
+    assert cache_spy.written == []  # every chart and the tables from the cache
+    assert _svgs(again) == _svgs(first) and len(_svgs(first)) >= 3
+
+    Assessment.objects.filter(pk=check_in.pk).update(vas_low_back_mm=35)
+    changed = client.get(url).content.decode()
+
+    assert f"Low back pain: week {check_in.gestational_week}, 35" in changed
+    assert f"Low back pain: week {check_in.gestational_week}, 20" not in changed
+    assert "<td>35</td>" in changed and "<td>20</td>" not in changed  # the tables too
+    assert _svgs(changed)[0] != _svgs(first)[0] and _svgs(changed)[1:] == _svgs(first)[1:]
+    assert len([k for k in cache_spy.written if k.startswith("chart-svg:")]) == 1  # the pain chart
+    assert len([k for k in cache_spy.written if k.startswith("fragment:progress-tables")]) == 1
+
+
+def test_progress_and_home_work_when_the_cache_is_down(client, setup, cache_spy):
+    client.force_login(setup["client"])
+    post_log(client, setup["past"][0])
+    client.post(reverse("tracker:assessment_new"), checkin(vas_low_back_mm="20"))
+    cache_spy.broken = True
+
+    progress = client.get(reverse("tracker:progress"))
+    home = client.get(reverse("home"))
+
+    assert progress.status_code == home.status_code == 200
+    assert len(_svgs(progress.content.decode())) >= 3
+    assert "The same data as tables" in progress.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_session_sent_twice_at_once_is_logged_once(setup, monkeypatch):
+    """Both submissions pass every check before either locks the session: the second waits
+    for the first, then is told the session is logged (whether it reads the first's log or
+    meets the one-log-a-session constraint), never a 500."""
+    from tests.tracker.test_races import logged_in, meet_before, on_postgresql, race
+    from tracker.services import logs
+
+    if on_postgresql.args[0]:
+        pytest.skip(on_postgresql.kwargs["reason"])
+    meet_before(monkeypatch, logs, "_enrolment_for_logging")
+    session = setup["past"][0]
+    tabs = [logged_in(setup["client"]), logged_in(setup["client"])]
+
+    responses = race(*[lambda http=http: post_log(http, session) for http in tabs])
+
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    refused = next(r for r in responses if r.status_code == 200).content.decode()
+    assert "This session is already logged" in refused
+    assert SessionLog.objects.filter(session=session).count() == 1

@@ -21,7 +21,7 @@ from ..models import (
     SessionLog,
     SessionLogRevision,
 )
-from ..safety import state_of
+from ..safety import active_clients_q
 from ..schedule import same_week
 from .safety import hold_open
 
@@ -152,10 +152,13 @@ def _enrolment_for_logging(client) -> Enrolment:
 
 
 def _check(data: LogInput, *, enrolment, today, session) -> None:
+    # `program_start` is never after the day she enrolled: it is read only for a log dated
+    # before that day (for any other, the day she enrolled answers the same).
+    enrolled = enrolment.created_at.date()
     problems = log_problems(
         data,
         today=today,
-        start=program_start(enrolment),
+        start=enrolled if data.performed_on >= enrolled else program_start(enrolment),
         scheduled=session is not None,
         planned=session.date if session is not None else None,
     )
@@ -195,24 +198,38 @@ def _apply(log: SessionLog, data: LogInput) -> None:
     log.flagged = log.flagged or bool(log.warning_signs)
 
 
-def _save_exercises(log: SessionLog, session: ScheduledSession | None, rows: list[ExerciseInput]):
+def _save_exercises(
+    log: SessionLog,
+    session: ScheduledSession | None,
+    rows: list[ExerciseInput],
+    *,
+    new: bool = False,
+    lines: tuple[int, set[int]] | None = None,
+):
+    """Her checklist lines, replacing the log's earlier ones (`new`: a log saved just now,
+    which has none yet). `lines`: (a template's id, its prescriptions' ids) as the caller
+    read them, used when they are this session's template's."""
     if session is None or not rows:
         return
-    allowed = set(
-        Prescription.objects.filter(block__template_id=session.template_id).values_list(
-            "pk", flat=True
+    if lines is not None and lines[0] == session.template_id:
+        allowed = set(lines[1])
+    else:
+        allowed = set(
+            Prescription.objects.filter(block__template_id=session.template_id).values_list(
+                "pk", flat=True
+            )
         )
-    )
     if any(row.prescription_id not in allowed for row in rows):
         raise ValidationError(ERR_EXERCISE)
     too_hard_before = set()
-    if any(row.too_hard is None for row in rows):
+    if not new and any(row.too_hard is None for row in rows):
         too_hard_before = set(
             ExerciseLog.objects.filter(log=log, too_hard=True).values_list(
                 "prescription_id", flat=True
             )
         )
-    ExerciseLog.objects.filter(log=log).delete()
+    if not new:
+        ExerciseLog.objects.filter(log=log).delete()
     ExerciseLog.objects.bulk_create(
         ExerciseLog(
             log=log,
@@ -243,18 +260,47 @@ def _hold_for_new_signs(log: SessionLog, before: set[str], by):
 
 
 def _flag_if_not_active(log: SessionLog) -> None:
-    if not log.flagged and not state_of(log.client).active:
+    """A log made while her program is not active is kept and flagged for her PT (SAFETY.md
+    section 1). Her state as `safety.state_of` derives it, asked in one query: the same rule
+    in SQL (`safety.active_clients_q`)."""
+    from users.models import User
+
+    if log.flagged:
+        return
+    if not User.objects.filter(pk=log.client_id).filter(active_clients_q()).exists():
         log.flagged = True
+
+
+def _full_clean(log: SessionLog) -> None:
+    """`full_clean`, without the queries it need not make: the session's one log is the
+    database's to guard (two submissions may race), her account exists (she is signed in),
+    and the Borg-scale constraint on `rpe` is the field's own validators (6 to 20, or none),
+    which `clean_fields` runs. Any other constraint is still checked."""
+    log.full_clean(exclude=["session", "client"], validate_constraints=False)
+    log.validate_constraints(exclude={"session", "client", "rpe"})
 
 
 @transaction.atomic
 def session_log_record(
-    *, client, session: ScheduledSession | None, data: LogInput, today: dt.date
+    *,
+    client,
+    session: ScheduledSession | None,
+    data: LogInput,
+    today: dt.date,
+    lines: tuple[int, set[int]] | None = None,
 ) -> SessionLog:
-    """Log a scheduled session (one log each) or an unscheduled extra one."""
+    """Log a scheduled session (one log each) or an unscheduled extra one. `lines`: (its
+    template's id, the ids of that template's prescriptions) when the caller has read its
+    checklist already (the web form), so they are not read again."""
     enrolment = _enrolment_for_logging(client)
     if session is not None:
-        session = ScheduledSession.objects.select_for_update().get(pk=session.pk, client=client)
+        # Locked, and its log read with it (a log saved meanwhile by another submission
+        # still fails on the one-log-a-session constraint, below).
+        session = (
+            ScheduledSession.objects.select_for_update(of=("self",))
+            .select_related("log")
+            .get(pk=session.pk, client=client)
+        )
         # A session her pause cancelled may still be logged (data is never refused for
         # being inconvenient; it is flagged); one cancelled by the birth or the end may not.
         if (
@@ -262,19 +308,21 @@ def session_log_record(
             and session.cancel_reason != "paused"
         ):
             raise ValidationError(ERR_CANCELLED)
-        if SessionLog.objects.filter(session=session).exists():
+        if hasattr(session, "log"):
             raise ValidationError(ERR_ALREADY_LOGGED, code="already_logged")
     _check(data, enrolment=enrolment, today=today, session=session)
     log = SessionLog(client=client, session=session)
     _apply(log, data)
     _flag_if_not_active(log)
-    log.full_clean(exclude=["session"])
+    _full_clean(log)
     try:
-        with transaction.atomic():
+        # No savepoint: after this error nothing more is written, the whole use case is
+        # rolled back (to the caller's savepoint, if it runs inside one).
+        with transaction.atomic(savepoint=False):
             log.save()
     except IntegrityError as exc:  # two submissions racing for one session
         raise ValidationError(ERR_ALREADY_LOGGED, code="already_logged") from exc
-    _save_exercises(log, session, data.exercises)
+    _save_exercises(log, session, data.exercises, new=True, lines=lines)
     log.hold = _hold_for_new_signs(log, set(), by=client)
     return log
 
@@ -324,7 +372,7 @@ def session_log_update(
     )
     before = set(log.warning_signs)
     _apply(log, data)
-    log.full_clean(exclude=["session"])
+    _full_clean(log)
     log.save()
     _save_exercises(log, log.session, data.exercises)
     log.hold = _hold_for_new_signs(log, before, by=by)

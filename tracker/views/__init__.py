@@ -1,7 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from tracker import fragments, versions
 from tracker.guided import guided_offered
 from tracker.selectors import assessment_due, client_home, home_questions, local_today
 from users.selectors import active_link_for_client
@@ -27,14 +30,51 @@ def home(request):
         from .pt import dashboard
 
         return dashboard(request)
+    # Her page's body, cached under everything it is drawn from: her data and the shared
+    # content (`versions.client_version`: any write, by any door), her local day, her time
+    # zone (dates shown from times) and what it shows of her own row (a new account has no
+    # version yet). Nothing on it depends on the hour: see `_client_home_context`.
+    today = local_today(user)
+    inputs = (
+        versions.client_version(user),
+        today,
+        timezone.get_current_timezone_name(),
+        (user.pk, user.full_name, user.email),
+    )
+    body = fragments.cached(
+        "client-home",
+        inputs,
+        lambda: render_to_string(
+            "tracker/client_home.html#body",
+            {
+                **_client_home_context(user, today),
+                "user": user,
+                "csrf_token": fragments.CSRF_PLACEHOLDER,
+                "one_time_placeholder": True,
+            },
+        ),
+    )
+    return render(
+        request, "tracker/client_home.html", {"body": fragments.per_request(body, request)}
+    )
+
+
+def _client_home_context(user, today) -> dict:
+    """What her home's body shows (`selectors.client_home` and the rest), read only when it is
+    not in the cache. Everything here depends on her data, the shared content, `today` and
+    her time zone, never on the time of day: the session's state (today, logged), "Start
+    guided session", the check-in due, the re-screen and "has it ended?" questions and her
+    safety notice (with its forms dated `today`) are all decided by dates."""
     from .client import safety_notice
 
-    today = local_today(user)
     context = client_home(user, today)
     context["today"] = today
-    context["link"] = active_link_for_client(client=user)
-    context["assessment_due"] = assessment_due(user, today)
     safety = context.get("safety")
+    # Her care link, her pregnancy and her enrolment as `client_home` read them.
+    context["link"] = safety.link if safety is not None else active_link_for_client(client=user)
+    context["assessment_due"] = assessment_due(
+        user, today, profile=context["profile"], enrolment=context["enrolment"]
+    )
     if safety is not None and not safety.active:
         context["notice"] = safety_notice(user, safety, today)
     context.update(
@@ -45,4 +85,6 @@ def home(request):
     for key, session in (("start_today", "session"), ("start_next", "next")):
         found = context.get(session)
         context[key] = found is not None and guided_offered(found, today, active=active)
-    return render(request, "tracker/client_home.html", context)
+    if "session" in context:
+        context["session_blocks"] = fragments.session_blocks(context["session"])
+    return context

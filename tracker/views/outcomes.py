@@ -91,33 +91,51 @@ def _after_log(request, log, created: bool):
 def session_log(request, session_id):
     """Log a scheduled session, or edit its log if there is one."""
     client = request.user
-    session = selectors.session_for_client(client=client, session_id=session_id)
+    # A POST reads the session without its template and phase: only the form's page, drawn
+    # again when the log is refused, shows its template (read then).
+    session = selectors.session_for_client(
+        client=client, session_id=session_id, shown=request.method != "POST"
+    )
     existing = getattr(session, "log", None) if selectors._has_log_cached(session) else None
     today = selectors.local_today(client)
-    prescriptions = _prescriptions(session)
     if existing is not None:
         initial = SessionLogForm.initial_from(existing)
     else:
         initial = {"status": "completed", "performed_on": min(session.date, today), "minutes": 60}
-    form = SessionLogForm(request.POST or None, initial=initial, prescriptions=prescriptions)
     locked = selectors.correction_refusal(existing) if existing is not None else None
-    if request.method == "POST" and locked:
-        form.is_valid()
-        form.add_error(None, locked)
-    elif request.method == "POST" and form.is_valid():
-        try:
-            if existing is None:
-                log = services.session_log_record(
-                    client=client, session=session, data=form.to_input(), today=today
-                )
+    refused = None  # why the service refused a valid form
+    if request.method == "POST" and not locked:
+        # Checked and saved against her checklist's ids (one query); the lines as she reads
+        # them (exercises, her PT's swaps) are read only if the form is drawn again.
+        ids = selectors.session_checklist_ids(session)
+        form = SessionLogForm(request.POST, initial=initial, prescription_ids=ids)
+        if form.is_valid():
+            try:
+                if existing is None:
+                    log = services.session_log_record(
+                        client=client,
+                        session=session,
+                        data=form.to_input(),
+                        today=today,
+                        lines=(session.template_id, set(ids)),
+                    )
+                else:
+                    log = services.session_log_update(
+                        log=existing, data=form.to_input(), by=client, today=today
+                    )
+            except ValidationError as exc:
+                refused = exc
             else:
-                log = services.session_log_update(
-                    log=existing, data=form.to_input(), by=client, today=today
-                )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            return _after_log(request, log, created=existing is None)
+                return _after_log(request, log, created=existing is None)
+    form = SessionLogForm(
+        request.POST or None, initial=initial, prescriptions=_prescriptions(session)
+    )
+    if request.method == "POST":
+        form.is_valid()
+        if locked:
+            form.add_error(None, locked)
+        elif refused is not None:
+            _apply_errors(form, refused)
     return render(
         request,
         "tracker/log_form.html",
@@ -432,9 +450,35 @@ def assessment_withdraw(request, assessment_id):
 @client_required
 @require_GET
 def progress_page(request):
+    from tracker import fragments, versions
+
     client = request.user
     today = selectors.local_today(client)
-    return render(request, "tracker/progress.html", selectors.progress(client, today))
+    # Drawn again only when something about her or the shared content changed (her data
+    # version), on a new day, in another language or by new code: never stale.
+    body = fragments.cached(
+        "progress-page",
+        (versions.client_version(client), today),
+        lambda: _progress_body(client, today),
+    )
+    return render(request, "tracker/progress.html", {"body": body})
+
+
+def _progress_body(client, today) -> str:
+    from django.template.loader import render_to_string
+
+    from tracker import fragments
+    from tracker.charts import draw_all
+
+    context = selectors.progress(client, today)
+    draw_all(context["charts"])  # one cache round trip for the five charts
+    # The same data as tables, kept by what they show: her check-ins and her weeks.
+    context["tables"] = fragments.cached(
+        "progress-tables",
+        ([fragments.row(a) for a in context["assessments"]], context["adherence_by_week"]),
+        lambda: render_to_string("tracker/progress.html#tables", context),
+    )
+    return render_to_string("tracker/progress.html#body", context)
 
 
 @client_required
