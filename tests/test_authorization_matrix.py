@@ -215,6 +215,21 @@ MATRIX: dict[str, Row] = {
     # --- a PT's pages about one client: her PT only ---
     "tracker:pt_clearance": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
     "tracker:pt_client": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
+    # The sections of her page loaded on demand: the same doors as the page.
+    **{
+        f"tracker:pt_client_{section}": Row(
+            LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}
+        )
+        for section in (
+            "logs",
+            "check_ins",
+            "corrections",
+            "sessions",
+            "screen",
+            "notes",
+            "plan_changes",
+        )
+    },
     "tracker:pt_schedule": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
     "tracker:pt_client_csv": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),
     "tracker:pt_report": Row(LOGIN, 404, 404, 200, 404, 404, kwargs={"client_id": client_id}),

@@ -45,7 +45,7 @@ ODD = {
 
 # Every query parameter a view of ours reads (`request.GET`, `query_params`), and the admin's.
 QUERY_PARAMETERS = (
-    "start",  # the week page
+    "start",  # the week page; the rows to skip in a section of the PT's client page
     "swap",  # the PT's client page
     "outcome",  # the end of pregnancy page
     "page",

@@ -1,9 +1,20 @@
 """The PT's caseload dashboard: one row per linked client, computed in the database so the
-number of queries does not depend on how many clients, sessions or logs there are."""
+number of queries does not depend on how many clients, sessions or logs there are. The
+dashboard (`caseload_page`) orders all her clients by the few columns its sort needs and
+computes the rest for one page of them; the other readers (the API, the cohort CSV, the
+digest) take `caseload()`, every column for every client."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+import functools
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 
+import django
+from django.core.cache import cache as shared_cache
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
@@ -12,6 +23,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
@@ -19,7 +31,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
+from django.template.loader import get_template, render_to_string
+from django.urls import get_script_prefix
+from django.utils.dates import MONTHS_3
+from django.utils.formats import date_format, localize
+from django.utils.functional import cached_property
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext, override
 
 from programs.translation import localized
 from users.models import User
@@ -28,6 +48,9 @@ from users.selectors import linked_clients
 from .gestation import TERM_DAYS, gestational_age
 from .models import Alert, Assessment, SafetyItem, ScheduledSession, SessionLog
 from .safety import sign_labels
+from .templatetags.tracker_tags import signed
+
+logger = logging.getLogger(__name__)
 
 SORTS = {
     "alerts": ("-open_alerts", "-pending", "full_name"),
@@ -42,6 +65,17 @@ SORTS = {
 FILTERS = ("all", "alerts", "below", "t1", "t2", "t3")
 
 
+# The computed columns each sort and filter needs: the dashboard orders and counts her clients
+# with these only, and computes the others for the clients on the page.
+_SORT_NEEDS = {
+    "alerts": {"alerts"},
+    "adherence": {"adherence"},
+    "-adherence": {"adherence"},
+    "last": {"last_session"},
+}
+_SHOW_NEEDS = {"alerts": {"alerts"}, "below": {"adherence", "threshold"}}
+
+
 def _count(qs) -> Subquery:
     return Coalesce(
         Subquery(qs.values("client").annotate(n=Count("pk")).values("n")[:1]),
@@ -50,84 +84,136 @@ def _count(qs) -> Subquery:
     )
 
 
-def _latest(field: str, kind: str | None = None):
+def _check_ins(kind: str | None = None) -> QuerySet[Assessment]:
+    """Her check-ins (of `kind`) that stand, the latest first."""
     qs = Assessment.objects.filter(client=OuterRef("pk"), withdrawn_at__isnull=True)
     if kind:
         qs = qs.filter(kind=kind)
-    return Subquery(qs.order_by("-taken_on", "-pk").values(field)[:1])
+    return qs.order_by("-taken_on", "-pk")
 
 
-def caseload(
-    *, pt: User, today: dt.date, q: str = "", show: str = "all", sort: str = "alerts"
-) -> QuerySet[User]:
-    sessions = ScheduledSession.objects.filter(client=OuterRef("pk")).exclude(
+def _latest(field: str, kind: str | None = None):
+    return Subquery(_check_ins(kind).values(field)[:1])
+
+
+# The scores of a row: its attribute, and the assessment's field.
+SCORES = {"low_back": "vas_low_back_mm", "sciatic": "vas_sciatic_mm", "odi": "odi_percent"}
+
+
+def _latest_scores(kind: str | None = None) -> Subquery:
+    """The SCORES of her latest check-in (of `kind`) in one JSON object: one subquery where
+    `_latest` takes three."""
+    return Subquery(
+        _check_ins(kind).values(scores=JSONObject(**SCORES))[:1], output_field=JSONField()
+    )
+
+
+def _score(name: str, scores: dict | None):
+    """A score from `_latest_scores` (JSON may write 40.0 as 40: the ODI is a float)."""
+    value = (scores or {}).get(name)
+    return float(value) if name == "odi" and value is not None else value
+
+
+def _sessions():
+    return ScheduledSession.objects.filter(client=OuterRef("pk")).exclude(
         status=ScheduledSession.Status.CANCELLED
     )
-    due = sessions.filter(Q(date__lt=today) | Q(date=today, log__isnull=False))
-    attended = due.filter(
-        Q(log__status=SessionLog.Status.COMPLETED)
-        | Q(log__status=SessionLog.Status.PARTIAL, log__minutes__gte=F("planned_minutes") / 2.0)
+
+
+def _due(today: dt.date) -> QuerySet[ScheduledSession]:
+    """Her sessions due by today (today's once logged)."""
+    return _sessions().filter(
+        Q(date__lte=today),  # lets the database read her sessions up to today only
+        Q(date__lt=today) | Q(log__isnull=False),
     )
-    clients = (
-        linked_clients(pt=pt)
-        .select_related("pregnancy")  # the row needs no JSON-heavy program version
-        .annotate(
-            scheduled=_count(due),
-            attended=_count(attended),
-            open_alerts=_count(
-                Alert.objects.filter(client=OuterRef("pk"), acknowledged_at__isnull=True)
-            ),
-            last_session=Subquery(
-                SessionLog.objects.filter(client=OuterRef("pk"), withdrawn_at__isnull=True)
-                .exclude(status=SessionLog.Status.SKIPPED)
-                .order_by("-performed_on")
-                .values("performed_on")[:1]
-            ),
-            phase_name=Subquery(
-                sessions.filter(date__gte=today)
-                .order_by("date")
-                .values(name=localized("phase__name"))[:1]
-            ),
-            low_back=_latest("vas_low_back_mm"),
-            sciatic=_latest("vas_sciatic_mm"),
-            odi=_latest("odi_percent"),
-            base_low_back=_latest("vas_low_back_mm", Assessment.Kind.BASELINE),
-            base_sciatic=_latest("vas_sciatic_mm", Assessment.Kind.BASELINE),
-            base_odi=_latest("odi_percent", Assessment.Kind.BASELINE),
-            # An open safety item (screen answer, hold, re-screen due): needs her PT.
-            pending=Case(
-                When(
-                    Exists(
-                        SafetyItem.objects.filter(
-                            client=OuterRef("pk"),
-                            closed_at__isnull=True,
-                            kind__in=[
-                                SafetyItem.Kind.ABSOLUTE,
-                                SafetyItem.Kind.RELATIVE,
-                                SafetyItem.Kind.HOLD,
-                                SafetyItem.Kind.RESCREEN_DUE,
-                            ],
-                        )
-                    ),
-                    then=Value(1),
-                ),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            threshold=Coalesce(
-                F("enrolment__program_version__adherence_threshold_percent"), Value(80)
-            ),
-        )
-        .annotate(
-            adherence=Case(
-                When(scheduled=0, then=Value(None)),
-                default=ExpressionWrapper(
-                    F("attended") * 100.0 / F("scheduled"), output_field=FloatField()
-                ),
-                output_field=FloatField(),
-            )
-        )
+
+
+# A session she attended: a completed log, or a partial one of at least half the planned time.
+ATTENDED = Q(log__status=SessionLog.Status.COMPLETED) | Q(
+    log__status=SessionLog.Status.PARTIAL, log__minutes__gte=F("planned_minutes") / 2.0
+)
+
+
+def _session_counts(today: dt.date) -> dict:
+    """How many of her sessions were due, and how many of those she attended."""
+    due = _due(today)
+    return {"scheduled": _count(due), "attended": _count(due.filter(ATTENDED))}
+
+
+def _session_counts_in_one(today: dt.date) -> Subquery:
+    """Both `_session_counts` in one JSON object (None before any is due): one pass over her
+    sessions where those take two."""
+    counts = JSONObject(scheduled=Count("pk"), attended=Count("pk", filter=ATTENDED))
+    return Subquery(
+        _due(today).values("client").annotate(counts=counts).values("counts")[:1],
+        output_field=JSONField(),
     )
+
+
+# The share of her due sessions she attended (None before any is due): in the database to sort
+# and filter by, in Python (`_percent`) for a page's rows.
+ADHERENCE = Case(
+    When(scheduled=0, then=Value(None)),
+    default=ExpressionWrapper(F("attended") * 100.0 / F("scheduled"), output_field=FloatField()),
+    output_field=FloatField(),
+)
+
+
+def _percent(attended: int, scheduled: int) -> float | None:
+    return None if scheduled == 0 else attended * 100.0 / scheduled
+
+
+def _open_alerts() -> Subquery:
+    return _count(Alert.objects.filter(client=OuterRef("pk"), acknowledged_at__isnull=True))
+
+
+def _pending() -> Case:
+    """1 with an open safety item (screen answer, hold, re-screen due): needs her PT."""
+    return Case(
+        When(
+            Exists(
+                SafetyItem.objects.filter(
+                    client=OuterRef("pk"),
+                    closed_at__isnull=True,
+                    kind__in=[
+                        SafetyItem.Kind.ABSOLUTE,
+                        SafetyItem.Kind.RELATIVE,
+                        SafetyItem.Kind.HOLD,
+                        SafetyItem.Kind.RESCREEN_DUE,
+                    ],
+                )
+            ),
+            then=Value(1),
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _last_session() -> Subquery:
+    return Subquery(
+        SessionLog.objects.filter(client=OuterRef("pk"), withdrawn_at__isnull=True)
+        .exclude(status=SessionLog.Status.SKIPPED)
+        .order_by("-performed_on")
+        .values("performed_on")[:1]
+    )
+
+
+def _phase_name(today: dt.date) -> Subquery:
+    """The phase of her next session, in the active language."""
+    return Subquery(
+        _sessions()
+        .filter(date__gte=today)
+        .order_by("date")
+        .values(name=localized("phase__name"))[:1]
+    )
+
+
+BASELINE = Assessment.Kind.BASELINE
+THRESHOLD = Coalesce(F("enrolment__program_version__adherence_threshold_percent"), Value(80))
+
+
+def _filtered(clients: QuerySet[User], today: dt.date, q: str, show: str) -> QuerySet[User]:
     if q:
         clients = clients.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
     if show == "alerts":
@@ -140,7 +226,104 @@ def caseload(
         latest_due = today + dt.timedelta(days=TERM_DAYS - 7 * first)
         earliest_due = today + dt.timedelta(days=TERM_DAYS - 7 * last - 6)
         clients = clients.filter(pregnancy__due_date__range=(earliest_due, latest_due))
-    return clients.order_by(*SORTS.get(sort, SORTS["alerts"]))
+    return clients
+
+
+def caseload(
+    *, pt: User, today: dt.date, q: str = "", show: str = "all", sort: str = "alerts"
+) -> QuerySet[User]:
+    """Every client of hers matching `q` and `show`, in the `sort` order, with every column."""
+    clients = (
+        linked_clients(pt=pt)
+        .select_related("pregnancy")  # the row needs no JSON-heavy program version
+        .annotate(
+            **_session_counts(today),
+            open_alerts=_open_alerts(),
+            last_session=_last_session(),
+            phase_name=_phase_name(today),
+            **{name: _latest(field) for name, field in SCORES.items()},
+            **{f"base_{name}": _latest(field, BASELINE) for name, field in SCORES.items()},
+            pending=_pending(),
+            threshold=THRESHOLD,
+        )
+        .annotate(adherence=ADHERENCE)
+    )
+    return _filtered(clients, today, q, show).order_by(*SORTS.get(sort, SORTS["alerts"]))
+
+
+@functools.lru_cache(maxsize=16)
+def _ranking_columns(today: dt.date, needs: frozenset[str]) -> QuerySet[User]:
+    """Clients with only the columns a sort and a filter need (`_SORT_NEEDS`, `_SHOW_NEEDS`),
+    to combine with hers. Built once a day in each process and shared, never evaluated
+    itself (`&` and `filter` make copies, like a class-based view's `queryset`): building
+    these subqueries costs more than running them."""
+    clients = User.objects.all()
+    if "adherence" in needs:
+        clients = clients.annotate(**_session_counts(today)).annotate(adherence=ADHERENCE)
+    if "alerts" in needs:
+        clients = clients.annotate(open_alerts=_open_alerts(), pending=_pending())
+    if "last_session" in needs:
+        clients = clients.annotate(last_session=_last_session())
+    if "threshold" in needs:
+        clients = clients.annotate(threshold=THRESHOLD)
+    return clients
+
+
+@functools.lru_cache(maxsize=8)
+def _page_columns(today: dt.date, language: str) -> QuerySet[User]:
+    """Clients with every column of a row but her open alerts (`_open_alerts_of`), to filter
+    by a page's ids; `language` is the active one (it names the phases). Shared like
+    `_ranking_columns`."""
+    return (
+        User.objects.select_related("pregnancy")
+        .only("full_name", "email", "pregnancy__due_date")  # what a row shows of her account
+        .annotate(
+            session_counts=_session_counts_in_one(today),
+            last_session=_last_session(),
+            phase_name=_phase_name(today),
+            latest_scores=_latest_scores(),
+            base_scores=_latest_scores(BASELINE),
+            pending=_pending(),
+            threshold=THRESHOLD,
+        )
+        .order_by()
+    )
+
+
+def caseload_page(
+    *,
+    pt: User,
+    today: dt.date,
+    q: str = "",
+    show: str = "all",
+    sort: str = "alerts",
+    number: int | str | None = None,
+    per_page: int = 25,
+) -> tuple[Page, list["CaseloadRow"]]:
+    """One page of `caseload()` (the same clients in the same order) and its rows, in three
+    queries whatever the number of clients, sessions and logs: the ids of every matching
+    client, ordered with only the columns this sort and filter need (their number is the
+    page count: no COUNT); the other columns for the page's clients only; their open alerts."""
+    sort = sort if sort in SORTS else "alerts"
+    needs = frozenset(_SORT_NEEDS.get(sort, set()) | _SHOW_NEEDS.get(show, set()))
+    clients = linked_clients(pt=pt)
+    if needs:
+        clients = _ranking_columns(today, needs) & clients
+    ids = _filtered(clients, today, q, show).order_by(*SORTS[sort]).values_list("pk", flat=True)
+    page = Paginator(list(ids), per_page).get_page(number)
+    # Her clients a moment ago, by the query above: the ids are the access check.
+    shown = _page_columns(today, get_language()).filter(pk__in=page.object_list)
+    found = {c.pk: c for c in shown}
+    alerts = _open_alerts_of(page.object_list)
+    clients = [found[pk] for pk in page.object_list if pk in found]
+    for c in clients:
+        counts = c.session_counts or {}
+        c.adherence = _percent(counts.get("attended", 0), counts.get("scheduled", 0))
+        c.open_alerts = len(alerts.get(c.pk, ()))
+        for name in SCORES:
+            setattr(c, name, _score(name, c.latest_scores))
+            setattr(c, f"base_{name}", _score(name, c.base_scores))
+    return page, rows(clients, today, signs=_signs(alerts))
 
 
 @dataclass
@@ -161,22 +344,95 @@ class CaseloadRow:
     pending: bool
     alert_signs: list[str] = field(default_factory=list)  # the signs of her open alerts
 
+    # What the dashboard shows, formatted once here in the active language (a template tag per
+    # value made the page's 25 rows cost more than its queries). Numbers and dates as the
+    # template would write them (`localize`, `signed`, "j M"); the HTML escaped by format_html.
+    @property
+    def tone(self) -> str:
+        return "table-danger" if self.open_alerts else "table-warning" if self.pending else ""
 
-def open_alert_signs(clients) -> dict[int, list[str]]:
-    """The signs (in words) of each client's unacknowledged alerts: one query for a page."""
+    @cached_property
+    def last_session_text(self) -> str:
+        if not self.last_session:
+            return "—"
+        return date_format(self.last_session, gettext("j M"))
+
+    @property
+    def adherence_cell(self) -> str:
+        if self.adherence is None:
+            return "—"
+        below = "badge text-bg-danger" if self.below else ""
+        return format_html('<span class="{}">{}%</span>', below, localize(self.adherence))
+
+    @property
+    def low_back_cell(self) -> str:
+        return _measure_cell(self.low_back, self.low_back_change)
+
+    @property
+    def sciatic_cell(self) -> str:
+        return _measure_cell(self.sciatic, self.sciatic_change)
+
+    @property
+    def odi_cell(self) -> str:
+        return _measure_cell(self.odi, self.odi_change)
+
+    @property
+    def phone_summary(self) -> str:
+        """The pain columns in one line of plain words, for a phone (no markup: escaped by
+        the template)."""
+        parts = []
+        if self.last_session:
+            parts.append(gettext("Last session %(d)s") % {"d": self.last_session_text})
+        for label, value, unit, change in (
+            (gettext("Low back"), self.low_back, " mm", self.low_back_change),
+            (gettext("Sciatic"), self.sciatic, " mm", self.sciatic_change),
+            ("ODI", self.odi, "%", self.odi_change),
+        ):
+            text = "—" if value is None else f"{localize(value)}{unit}"
+            if change is not None:
+                text += f" ({signed(change)})"
+            parts.append(f"{label} {text}")
+        return " · ".join(parts)
+
+
+def _measure_cell(value, change) -> str:
+    """A pain column: her latest value and, in brackets, its change since her baseline."""
+    text = "—" if value is None else localize(value)
+    if change is None:
+        return conditional_escape(text)
+    return format_html(
+        '{} <span class="small text-body-secondary">({})</span>', text, signed(change)
+    )
+
+
+# The words for an alert's kind (what `get_kind_display` gives, without translating them all).
+ALERT_KINDS = dict(Alert.Kind.choices)
+
+
+def _open_alerts_of(ids) -> dict[int, list[Alert]]:
+    """Each client's unacknowledged alerts, newest first: one query for a page."""
+    found: dict[int, list[Alert]] = {}
+    for alert in Alert.objects.filter(client__in=list(ids), acknowledged_at__isnull=True).order_by(
+        "-created_at", "-pk"
+    ):
+        found.setdefault(alert.client_id, []).append(alert)
+    return found
+
+
+def _signs(alerts: dict[int, list[Alert]]) -> dict[int, list[str]]:
+    """The signs (in words) of each client's alerts, each once."""
     found: dict[int, list[str]] = {}
-    for alert in Alert.objects.filter(
-        client__in=list(clients), acknowledged_at__isnull=True
-    ).order_by("-created_at", "-pk"):
-        words = sign_labels(alert.signs) or [str(alert.get_kind_display())]
-        known = found.setdefault(alert.client_id, [])
-        known.extend(w for w in words if w not in known)
+    for client_id, hers in alerts.items():
+        known = found.setdefault(client_id, [])
+        for alert in hers:
+            words = sign_labels(alert.signs) or [str(ALERT_KINDS.get(alert.kind, alert.kind))]
+            known.extend(w for w in words if w not in known)
     return found
 
 
 def rows(clients, today: dt.date, signs: dict | None = None) -> list[CaseloadRow]:
-    """Shape a page of annotated clients for the template (no queries); `signs` from
-    `open_alert_signs`."""
+    """Shape a page of annotated clients for the template (no queries); `signs`: the signs
+    (in words) of each one's open alerts."""
     out = []
     for c in clients:
         profile = getattr(c, "pregnancy", None)
@@ -205,3 +461,83 @@ def rows(clients, today: dt.date, signs: dict | None = None) -> list[CaseloadRow
             )
         )
     return out
+
+
+# --- the rows' markup, cached ------------------------------------------------------------------
+
+ROWS_TEMPLATE = "tracker/pt_dashboard.html#caseload_rows"
+# A key holds the date, so an entry is of use for a day at most.
+ROWS_CACHE_SECONDS = 24 * 3600
+
+
+@functools.cache
+def _code_version() -> str:
+    """A digest of the code that writes the rows (this file, the template, the `signed` filter)
+    and of Django (its number and date formats), read once: new code means new cache keys.
+    Without the sources, a key of this process's own (nothing shared, nothing stale)."""
+    try:
+        template = get_template(ROWS_TEMPLATE.split("#")[0]).origin.name
+        sources = b"".join(
+            Path(name).read_bytes() for name in (__file__, template, signed.__code__.co_filename)
+        )
+    except OSError:
+        sources = secrets.token_bytes(16)
+    return hashlib.sha256(sources + django.get_version().encode()).hexdigest()
+
+
+@functools.cache
+def _language_inputs(language: str) -> tuple:
+    """What the rows' words, numbers and dates depend on besides the data, in `language`: the
+    texts they translate, the month names and how a number is written."""
+    with override(language):
+        return (
+            language,
+            ngettext("%(n)s alert", "%(n)s alerts", 1),
+            ngettext("%(n)s alert", "%(n)s alerts", 2),
+            gettext("needs clearance"),
+            gettext("j M"),
+            gettext("Last session %(d)s"),
+            gettext("Low back"),
+            gettext("Sciatic"),
+            [str(month) for month in MONTHS_3.values()],
+            localize(-12345.5),
+        )
+
+
+def _rows_key(rows: list[CaseloadRow], today: dt.date) -> str:
+    """A digest of everything the rows are written from: every field of every row as shown
+    (of her account, the template shows only her id and name), the language's words and
+    formats, the links' prefix, today and the code."""
+    names = [f.name for f in fields(CaseloadRow) if f.name not in ("client", "ga")]
+    data = [
+        (row.client.pk, str(row.client), str(row.ga), *(getattr(row, name) for name in names))
+        for row in rows
+    ]
+    inputs = (
+        _code_version(),
+        _language_inputs(get_language()),
+        get_script_prefix(),
+        today,
+        data,
+    )
+    return "caseload-rows:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+
+
+def rows_markup(rows: list[CaseloadRow], today: dt.date) -> SafeString:
+    """The dashboard's table rows: from the cache when these exact rows were written before
+    (in any process), else rendered now and kept. Their key changes with anything they show,
+    so an entry is never stale and never needs deleting; a cache that fails only costs the
+    rendering."""
+    key = _rows_key(rows, today)
+    try:
+        markup = shared_cache.get(key)
+    except Exception:  # a cache that is down must not break the page
+        logger.warning("caseload cache unavailable", exc_info=True)
+        markup = None
+    if markup is None:
+        markup = render_to_string(ROWS_TEMPLATE, {"rows": rows})
+        try:
+            shared_cache.set(key, markup, ROWS_CACHE_SECONDS)
+        except Exception:
+            logger.warning("caseload cache unavailable", exc_info=True)
+    return mark_safe(markup)  # noqa: S308  (rendered by the template, autoescaped)

@@ -74,6 +74,49 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("calendar/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
     path("pt/clients/<int:client_id>/", pt.client_detail, name="pt_client"),
+    # The sections of her page loaded on demand (each a page of its own without JavaScript).
+    path(
+        "pt/clients/<int:client_id>/logs/",
+        pt.client_section,
+        {"section": "logs"},
+        name="pt_client_logs",
+    ),
+    path(
+        "pt/clients/<int:client_id>/check-ins/",
+        pt.client_section,
+        {"section": "check_ins"},
+        name="pt_client_check_ins",
+    ),
+    path(
+        "pt/clients/<int:client_id>/corrections/",
+        pt.client_section,
+        {"section": "corrections"},
+        name="pt_client_corrections",
+    ),
+    path(
+        "pt/clients/<int:client_id>/sessions/",
+        pt.client_section,
+        {"section": "sessions"},
+        name="pt_client_sessions",
+    ),
+    path(
+        "pt/clients/<int:client_id>/screen/",
+        pt.client_section,
+        {"section": "screen"},
+        name="pt_client_screen",
+    ),
+    path(
+        "pt/clients/<int:client_id>/notes/all/",
+        pt.client_section,
+        {"section": "notes"},
+        name="pt_client_notes",
+    ),
+    path(
+        "pt/clients/<int:client_id>/plan-changes/",
+        pt.client_section,
+        {"section": "plan_changes"},
+        name="pt_client_plan_changes",
+    ),
     path("pt/clients/<int:client_id>/clearance/", pt.clearance, name="pt_clearance"),
     path(
         "pt/clients/<int:client_id>/screening/review/",

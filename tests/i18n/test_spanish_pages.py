@@ -129,6 +129,18 @@ def test_a_spanish_pt_meets_no_english(client, demo):
     urls = [
         reverse("home"),
         reverse("tracker:pt_client", args=[her.pk]),
+        *(  # the sections of her page loaded on demand, each as a page of its own
+            reverse(f"tracker:pt_client_{section}", args=[her.pk])
+            for section in (
+                "logs",
+                "check_ins",
+                "corrections",
+                "sessions",
+                "screen",
+                "notes",
+                "plan_changes",
+            )
+        ),
         reverse("tracker:pt_report", args=[her.pk]),
         reverse("tracker:pt_schedule", args=[her.pk]),
         reverse("tracker:pt_clearance", args=[her.pk]),

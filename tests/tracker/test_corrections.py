@@ -67,10 +67,15 @@ def withdraw(client, name, pk, *, confirm=True):
 
 
 def pt_page(client, setup) -> str:
+    """Her corrections on her PT's page: the section its first view links to, loaded there."""
     client.force_login(setup["pt"])
     response = client.get(reverse("tracker:pt_client", args=[setup["client"].pk]))
     assert response.status_code == 200
-    return response.content.decode()
+    url = reverse("tracker:pt_client_corrections", args=[setup["client"].pk])
+    assert f'data-section="{url}"' in response.content.decode()
+    section = client.get(url, headers={"X-Requested-With": "fetch"})
+    assert section.status_code == 200
+    return section.content.decode()
 
 
 def test_her_pt_sees_the_earlier_version_of_a_corrected_check_in_and_log(client, setup):

@@ -322,9 +322,9 @@ def test_editing_a_guided_log_with_the_form_keeps_too_hard(client, her, guided_l
 def test_her_pt_and_her_history_show_too_hard_beside_the_exercise(client, her, guided_log):
     name = selectors.session_checklist(her.today_session)[0].exercise.name
     client.force_login(her.pt)
-    assert (
+    assert (  # her recent logs, a section of her PT's page loaded when opened
         f"too hard: {name}"
-        in client.get(reverse("tracker:pt_client", args=[her.pk])).content.decode()
+        in client.get(reverse("tracker:pt_client_logs", args=[her.pk])).content.decode()
     )
     client.force_login(her)
     page = client.get(reverse("tracker:logs")).content.decode()

@@ -3,14 +3,16 @@ Every view of a client's health data leaves an audit entry."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker import caseload as caseload_selectors
-from tracker import reports, selectors, services
+from tracker import fragments, reports, selectors, services, versions
 from tracker.forms import (
     CaseloadFilterForm,
     ClearanceForm,
@@ -27,7 +29,6 @@ from tracker.models import (
     PTNote,
     SafetyItem,
     ScreeningQuestion,
-    SessionLog,
 )
 from tracker.safety import ENDED, sign_labels, state_of
 from users.decorators import pt_required
@@ -38,35 +39,51 @@ PAGE_SIZE = 25
 
 
 def dashboard(request):
-    """The PT's home page (called by tracker.views.home)."""
+    """The PT's home page (called by tracker.views.home). Its body is drawn again only when
+    the clients she looks after, anything about one of them, the shared content, the day, the
+    query or the language changed (tracker/versions.py): never stale. The audit row is
+    written on every request, with the clients shown."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from tracker import fragments, versions
+
     pt = request.user
-    form = CaseloadFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
     today = selectors.local_today(pt)
-    clients = caseload_selectors.caseload(
-        pt=pt,
-        today=today,
-        q=(params.get("q") or "").strip(),
-        show=params.get("show") or "all",
-        sort=params.get("sort") or "alerts",
-    )
-    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    signs = caseload_selectors.open_alert_signs(page.object_list)
-    rows = caseload_selectors.rows(page.object_list, today, signs=signs)
-    services.audit_view(pt, "PT dashboard", clients=[c.pk for c in page.object_list])
-    return render(
-        request,
-        "tracker/pt_dashboard.html",
-        {
+
+    def draw() -> dict:
+        form = CaseloadFilterForm(request.GET or None)
+        params = form.cleaned_data if form.is_valid() else {}
+        page, rows = caseload_selectors.caseload_page(
+            pt=pt,
+            today=today,
+            q=(params.get("q") or "").strip(),
+            show=params.get("show") or "all",
+            sort=params.get("sort") or "alerts",
+            number=request.GET.get("page"),
+            per_page=PAGE_SIZE,
+        )
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
             "form": form,
             "page": page,
             "rows": rows,
+            "rows_html": caseload_selectors.rows_markup(rows, today),
             "query": query.urlencode(),
             "today": today,
-        },
-    )
+            "filtered": bool(request.GET),
+        }
+        return {
+            "body": render_to_string("tracker/pt_dashboard.html#body", context),
+            "shown": [row.client.pk for row in rows],
+        }
+
+    inputs = (versions.caseload_version(pt), today, sorted(request.GET.lists()))
+    part = fragments.kept("pt-dashboard", inputs, draw)
+    services.audit_view(pt, "PT dashboard", clients=part["shown"])
+    body = mark_safe(part["body"])  # noqa: S308 - rendered by an autoescaping template
+    return render(request, "tracker/pt_dashboard.html", {"body": body})
 
 
 def _client(request, client_id):
@@ -82,59 +99,87 @@ def _with_signs(alerts):
     return alerts
 
 
+NOTES_SHOWN = 3  # her latest notes on the first view of her page (all of them on demand)
+CHANGES_SHOWN = 3  # her latest plan changes there (all of them on demand)
+RECENT_LOGS = 30
+
+
 @pt_required
 @require_GET
 def client_detail(request, client_id):
+    """Her page, first view: what her PT needs first (safety, alerts, progress and charts, the
+    latest notes, her plan). The long lists are sections loaded when opened (`client_section`).
+    Its body is kept in the cache (`tracker.fragments`) under what it is drawn from: her data
+    version, her own row, her date, the viewer (her own notes offer "edit"), the viewer's time
+    zone (the times shown) and the exercise asked about (`?swap=`); so a second look runs none
+    of its queries. The access check and the audit run on every request."""
     client = _client(request, client_id)
-    today = selectors.local_today(client)
     services.audit_view(request.user, "client page", client=client)
-    enrolment = selectors.enrolment_of(client)
-    screening = selectors.latest_screening(client)
-    questions = {q.key: q.text for q in ScreeningQuestion.objects.all()}
-    in_plan = selectors.exercises_in_plan(enrolment)
+    # All the body reads is read after her version (so it is never older than its key), but
+    # her own row, read before it: that row is in the key itself.
+    version = versions.client_version(client)
+    today = selectors.local_today(client)
     chosen = request.GET.get("swap")
-    original = next((e for e in in_plan if str(e.pk) == chosen), None)
+    inputs = (
+        version,
+        fragments.row(client),
+        today,
+        request.user.pk,
+        timezone.get_current_timezone_name(),
+        chosen,
+    )
+
+    def draw() -> str:  # on a miss only (`fragments.page_part`, with the context made lazily)
+        context = _first_view(client, viewer=request.user, chosen=chosen, today=today)
+        return render_to_string(
+            "tracker/pt_client.html#body",
+            {**context, "csrf_token": fragments.CSRF_PLACEHOLDER, "one_time_placeholder": True},
+        )
+
+    body = fragments.per_request(fragments.cached("pt-client", inputs, draw), request)
+    return render(request, "tracker/pt_client.html", {"client": client, "body": body})
+
+
+def _first_view(client, *, viewer, chosen, today) -> dict:
+    """What the first view of her page shows (`tracker/pt_client.html#body`)."""
+    enrolment = selectors.enrolment_of(client)
+    in_plan = selectors.exercises_in_plan(enrolment)
+    plan_choices = selectors.exercise_choices(in_plan)
+    in_choices = any(pk == chosen for pk, _name in plan_choices)
+    original = in_plan.get(pk=chosen) if in_choices else None
     safety = state_of(client)
     safety_items = selectors.safety_items_for_pt(client, safety)
-    context = {
+    notes = list(PTNote.objects.filter(client=client).select_related("author")[: NOTES_SHOWN + 1])
+    plan_changes = list(
+        PlanChange.objects.filter(client=client).select_related("changed_by")[: CHANGES_SHOWN + 1]
+    )
+    return {
+        "user": viewer,  # drawn without the request: no context processors
         "client": client,
         "safety": safety,
         "safety_items": safety_items,
         "can_clear": any(i.kind in CLEARABLE and i.closed_at is None for i in safety_items),
         "can_reopen": safety.state == ENDED,
-        "review_form": ItemReviewForm(),
-        "profile": selectors.pregnancy_of(client),
+        "profile": safety.profile,
         "enrolment": enrolment,
-        "screening": screening,
-        "screening_answers": [
-            (questions.get(key, key), answer)
-            for key, answer in (screening.answers.items() if screening else [])
-        ],
+        "screening": selectors.latest_screening(client),
         "clearances": list(client.clearances.select_related("recorded_by")),
         "alerts": _with_signs(
             list(
                 Alert.objects.filter(client=client)
-                .select_related("acknowledged_by", "pt")
+                .select_related("acknowledged_by")
                 .order_by("acknowledged_at", "-created_at")[:20]
             )
         ),
-        "logs": list(
-            SessionLog.objects.filter(client=client)
-            .select_related("session__template")
-            .prefetch_related("revisions", selectors.exercise_lines())
-            .order_by("-performed_on", "-pk")[:30]
-        ),
-        "notes": list(PTNote.objects.filter(client=client).select_related("author")),
-        "corrections": selectors.corrections_of(client),
-        "plan_changes": list(
-            PlanChange.objects.filter(client=client).select_related("changed_by")[:20]
-        ),
+        "notes": notes[:NOTES_SHOWN],
+        "more_notes": len(notes) > NOTES_SHOWN,
+        "plan_changes": plan_changes[:CHANGES_SHOWN],
+        "more_changes": len(plan_changes) > CHANGES_SHOWN,
         "swaps": list(
             client.exercise_swaps.filter(ended_at__isnull=True).select_related(
                 "original", "replacement", "created_by"
             )
         ),
-        "weeks": selectors.calendar_weeks(client, today),
         "note_form": NoteForm(),
         "swap_form": SwapForm(
             in_plan=in_plan,
@@ -143,12 +188,84 @@ def client_detail(request, client_id):
         ),
         "swap_original": original,
         "in_plan": in_plan,
-        "pause_form": PauseForm(),
-        "clearance_form": ClearanceForm(),
+        "plan_choices": plan_choices,
+        "swap_choice": chosen if original else None,
         "today": today,
         **selectors.progress(client, today),
     }
-    return render(request, "tracker/pt_client.html", context)
+
+
+def _start(request) -> int:
+    """`?start=N`: skip the first N rows (those the first view of her page shows already)."""
+    try:
+        return min(max(int(request.GET.get("start", 0)), 0), 10**9)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _logs(request, client) -> dict:
+    return {"logs": list(selectors.logs_of(client)[:RECENT_LOGS])}
+
+
+def _check_ins(request, client) -> dict:
+    return {"assessments": selectors.assessments_of(client)}
+
+
+def _corrections(request, client) -> dict:
+    return {"corrections": selectors.corrections_of(client)}
+
+
+def _sessions(request, client) -> dict:
+    return {"weeks": selectors.calendar_weeks(client, selectors.local_today(client))}
+
+
+def _screen(request, client) -> dict:
+    screening = selectors.latest_screening(client)
+    questions = {q.key: q.text for q in ScreeningQuestion.objects.all()} if screening else {}
+    answers = screening.answers.items() if screening else []
+    return {
+        "screening": screening,
+        "screening_answers": [(questions.get(key, key), answer) for key, answer in answers],
+    }
+
+
+def _notes(request, client) -> dict:
+    notes = PTNote.objects.filter(client=client).select_related("author")
+    return {"notes": list(notes[_start(request) :])}
+
+
+def _plan_changes(request, client) -> dict:
+    changes = PlanChange.objects.filter(client=client).select_related("changed_by")
+    return {"plan_changes": list(changes[_start(request) :])}
+
+
+# The sections of her page loaded on demand: each its audit label and what it shows (the
+# partial of the same name in tracker/pt_client.html).
+SECTIONS = {
+    "logs": ("client page: logs", _logs),
+    "check_ins": ("client page: check-ins", _check_ins),
+    "corrections": ("client page: corrections", _corrections),
+    "sessions": ("client page: sessions", _sessions),
+    "screen": ("client page: screen", _screen),
+    "notes": ("client page: notes", _notes),
+    "plan_changes": ("client page: plan changes", _plan_changes),
+}
+
+
+@pt_required
+@require_GET
+def client_section(request, client_id, section):
+    """One section of her page (SECTIONS): its partial alone when the page's script asks for it
+    (`X-Requested-With: fetch`, static/js/sections.js), a page in the site's layout otherwise."""
+    client = _client(request, client_id)
+    label, data = SECTIONS[section]
+    services.audit_view(request.user, label, client=client)
+    partial = f"tracker/pt_client.html#{section}"
+    context = {"client": client, "section": section, "partial": partial, **data(request, client)}
+    fetched = request.headers.get("X-Requested-With") == "fetch"
+    response = render(request, partial if fetched else "tracker/pt_client_section.html", context)
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
 
 
 def _back(client):
