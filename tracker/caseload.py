@@ -6,14 +6,8 @@ digest) take `caseload()`, every column for every client."""
 
 import datetime as dt
 import functools
-import hashlib
-import logging
-import secrets
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 
-import django
-from django.core.cache import cache as shared_cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -32,14 +26,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, JSONObject
-from django.template.loader import get_template, render_to_string
-from django.urls import get_script_prefix
-from django.utils.dates import MONTHS_3
+from django.template.loader import render_to_string
 from django.utils.formats import date_format, localize
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, ngettext, override
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext
 
 from programs.translation import localized
 from users.models import User
@@ -49,8 +41,6 @@ from .gestation import TERM_DAYS, gestational_age
 from .models import Alert, Assessment, SafetyItem, ScheduledSession, SessionLog
 from .safety import sign_labels
 from .templatetags.tracker_tags import signed
-
-logger = logging.getLogger(__name__)
 
 SORTS = {
     "alerts": ("-open_alerts", "-pending", "full_name"),
@@ -466,78 +456,20 @@ def rows(clients, today: dt.date, signs: dict | None = None) -> list[CaseloadRow
 # --- the rows' markup, cached ------------------------------------------------------------------
 
 ROWS_TEMPLATE = "tracker/pt_dashboard.html#caseload_rows"
-# A key holds the date, so an entry is of use for a day at most.
-ROWS_CACHE_SECONDS = 24 * 3600
 
 
-@functools.cache
-def _code_version() -> str:
-    """A digest of the code that writes the rows (this file, the template, the `signed` filter)
-    and of Django (its number and date formats), read once: new code means new cache keys.
-    Without the sources, a key of this process's own (nothing shared, nothing stale)."""
-    try:
-        template = get_template(ROWS_TEMPLATE.split("#")[0]).origin.name
-        sources = b"".join(
-            Path(name).read_bytes() for name in (__file__, template, signed.__code__.co_filename)
-        )
-    except OSError:
-        sources = secrets.token_bytes(16)
-    return hashlib.sha256(sources + django.get_version().encode()).hexdigest()
+def rows_markup(rows: list[CaseloadRow], today: dt.date) -> SafeString:
+    """The dashboard's table rows, kept (`tracker.fragments.cached`) under everything they are
+    written from: every field of every row as shown (of her account, the template shows only
+    her id and name) and today, so an entry is never stale and never needs deleting; a cache
+    that fails only costs the rendering."""
+    from .fragments import cached
 
-
-@functools.cache
-def _language_inputs(language: str) -> tuple:
-    """What the rows' words, numbers and dates depend on besides the data, in `language`: the
-    texts they translate, the month names and how a number is written."""
-    with override(language):
-        return (
-            language,
-            ngettext("%(n)s alert", "%(n)s alerts", 1),
-            ngettext("%(n)s alert", "%(n)s alerts", 2),
-            gettext("needs clearance"),
-            gettext("j M"),
-            gettext("Last session %(d)s"),
-            gettext("Low back"),
-            gettext("Sciatic"),
-            [str(month) for month in MONTHS_3.values()],
-            localize(-12345.5),
-        )
-
-
-def _rows_key(rows: list[CaseloadRow], today: dt.date) -> str:
-    """A digest of everything the rows are written from: every field of every row as shown
-    (of her account, the template shows only her id and name), the language's words and
-    formats, the links' prefix, today and the code."""
     names = [f.name for f in fields(CaseloadRow) if f.name not in ("client", "ga")]
     data = [
         (row.client.pk, str(row.client), str(row.ga), *(getattr(row, name) for name in names))
         for row in rows
     ]
-    inputs = (
-        _code_version(),
-        _language_inputs(get_language()),
-        get_script_prefix(),
-        today,
-        data,
+    return cached(
+        "caseload-rows", (today, data), lambda: render_to_string(ROWS_TEMPLATE, {"rows": rows})
     )
-    return "caseload-rows:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
-
-
-def rows_markup(rows: list[CaseloadRow], today: dt.date) -> SafeString:
-    """The dashboard's table rows: from the cache when these exact rows were written before
-    (in any process), else rendered now and kept. Their key changes with anything they show,
-    so an entry is never stale and never needs deleting; a cache that fails only costs the
-    rendering."""
-    key = _rows_key(rows, today)
-    try:
-        markup = shared_cache.get(key)
-    except Exception:  # a cache that is down must not break the page
-        logger.warning("caseload cache unavailable", exc_info=True)
-        markup = None
-    if markup is None:
-        markup = render_to_string(ROWS_TEMPLATE, {"rows": rows})
-        try:
-            shared_cache.set(key, markup, ROWS_CACHE_SECONDS)
-        except Exception:
-            logger.warning("caseload cache unavailable", exc_info=True)
-    return mark_safe(markup)  # noqa: S308  (rendered by the template, autoescaped)

@@ -2,19 +2,14 @@
 built here as one string (a few thousand template nodes otherwise), cached under a digest of
 everything it is drawn from."""
 
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
-import django
 from django.core.cache import cache as shared_cache
 from django.utils.formats import number_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -46,29 +41,6 @@ def _dot_label(series: str, week: float, value: float) -> str:
 
 def _bar_label(week: float, value: float) -> str:
     return gettext("week %(week)s: %(value)s") % {"week": _number(week), "value": _number(value)}
-
-
-@cache
-def code_version() -> str:
-    """A digest of this file (which draws the SVG) and of Django (its number formats), read
-    once: new drawing code means new cache keys. Without the source, a key of this process's
-    own (nothing shared, nothing stale)."""
-    try:
-        source = Path(__file__).read_bytes()
-    except OSError:
-        source = secrets.token_bytes(16)
-    return hashlib.sha256(source + django.get_version().encode()).hexdigest()
-
-
-def _language_inputs() -> tuple:
-    """What the SVG's words and numbers depend on besides the data, in the active language:
-    the translated label texts and how a number is written."""
-    return (
-        get_language(),
-        gettext("%(series)s: week %(week)s, %(value)s"),
-        gettext("week %(week)s: %(value)s"),
-        _number(-12345.5),
-    )
 
 
 @dataclass
@@ -194,11 +166,12 @@ class Chart:
     # --- the SVG element, as charts.html shows it ------------------------------------------
 
     def cache_key(self) -> str:
-        """A digest of everything the SVG is drawn from: the data, the words, the active
-        language's label texts and number format, and the drawing code."""
+        """A digest of everything the SVG is drawn from: the data and the words, plus (as for
+        every cached part: `tracker.fragments.key`) the active language, the URL prefix and
+        the code and catalogues that draw it."""
+        from .fragments import key
+
         inputs = (
-            code_version(),
-            _language_inputs(),
             str(self.title),
             str(self.x_label),
             str(self.y_label),
@@ -213,7 +186,7 @@ class Chart:
             self.width,
             self.height,
         )
-        return "chart-svg:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+        return key("chart-svg", inputs)
 
     @property
     def svg(self) -> SafeString:

@@ -77,18 +77,7 @@ def key(name: str, inputs) -> str:
 def cached(name: str, inputs, draw: Callable[[], str]) -> SafeString:
     """Fragment `name`: from the cache when these exact inputs were drawn before (in any
     process), else `draw()`n now and kept. `draw` renders a template (autoescaped)."""
-    fragment_key = key(name, inputs)
-    try:
-        markup = cache.get(fragment_key)
-    except Exception:  # a cache that is down must not break the page
-        logger.warning("fragment cache unavailable", exc_info=True)
-        markup = None
-    if markup is None:
-        markup = str(draw())
-        try:
-            cache.set(fragment_key, markup, CACHE_SECONDS)
-        except Exception:
-            logger.warning("fragment cache unavailable", exc_info=True)
+    markup = kept(name, inputs, lambda: str(draw()))
     return mark_safe(markup)  # noqa: S308  (rendered by an autoescaping template)
 
 
@@ -121,20 +110,21 @@ CSRF_PLACEHOLDER = "prenafit-csrf-token-placeholder"
 ONE_TIME_PLACEHOLDER = "prenafit-one-time-token-placeholder"
 
 
-def page_part(request, name: str, inputs, template_name: str, context: dict) -> SafeString:
-    """Part of a page (say its body, forms included) drawn from `template_name` with `context`
-    and cached under `inputs`: what it shows, named cheaply, e.g. `versions.client_version`,
-    the day, the viewer, the query string (plus the language and the code, as every fragment).
-    It is drawn without the request (no context processors: pass what it needs), with
-    placeholders for the per-request tokens, which are filled in for this request after the
-    cache: the CSRF token and a fresh one-time token per form. Never put a CSP nonce or a
-    flash message in a part."""
+def page_part(request, name: str, inputs, template_name: str, context: Callable[[], dict]):
+    """Part of a page (say its body, forms included) drawn from `template_name` with what
+    `context()` returns, called only when the part is not in the cache, and cached under
+    `inputs`: what it shows, named cheaply, e.g. `versions.client_version`, the day, the viewer,
+    the query string (plus the language and the code, as every fragment). It is drawn without
+    the request (no context processors: `context()` gives what it needs), with placeholders
+    for the per-request tokens, which are filled in for this request after the cache: the CSRF
+    token and a fresh one-time token per form. Never put a CSP nonce or a flash message in a
+    part."""
     from django.template.loader import render_to_string
 
     def draw() -> str:
         return render_to_string(
             template_name,
-            {**context, "csrf_token": CSRF_PLACEHOLDER, "one_time_placeholder": True},
+            {**context(), "csrf_token": CSRF_PLACEHOLDER, "one_time_placeholder": True},
         )
 
     return per_request(cached(name, inputs, draw), request)

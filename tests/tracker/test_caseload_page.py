@@ -18,7 +18,7 @@ from tests.factories import (
     enrolled_client,
 )
 from tracker import caseload as caseload_module
-from tracker import services
+from tracker import fragments, services
 from tracker.caseload import FILTERS, SORTS, caseload, caseload_page, rows
 from tracker.models import Alert, SafetyItem, SessionLog
 from tracker.selectors import local_today
@@ -234,7 +234,7 @@ def test_a_cache_that_fails_does_not_break_the_dashboard(client, version, monkey
     enrolled_client(
         today=local_today(pt), client=ClientFactory(full_name="Rosa Down"), version=version, pt=pt
     )
-    monkeypatch.setattr(caseload_module, "shared_cache", BrokenCache())
+    monkeypatch.setattr(fragments, "cache", BrokenCache())  # the body's and the rows'
     client.force_login(pt)
 
     response = client.get(reverse("home"))

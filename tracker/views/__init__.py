@@ -41,22 +41,14 @@ def home(request):
         timezone.get_current_timezone_name(),
         (user.pk, user.full_name, user.email),
     )
-    body = fragments.cached(
+    body = fragments.page_part(
+        request,
         "client-home",
         inputs,
-        lambda: render_to_string(
-            "tracker/client_home.html#body",
-            {
-                **_client_home_context(user, today),
-                "user": user,
-                "csrf_token": fragments.CSRF_PLACEHOLDER,
-                "one_time_placeholder": True,
-            },
-        ),
+        "tracker/client_home.html#body",
+        lambda: {**_client_home_context(user, today), "user": user},
     )
-    return render(
-        request, "tracker/client_home.html", {"body": fragments.per_request(body, request)}
-    )
+    return render(request, "tracker/client_home.html", {"body": body})
 
 
 def _client_home_context(user, today) -> dict:

@@ -43,7 +43,6 @@ def dashboard(request):
     the clients she looks after, anything about one of them, the shared content, the day, the
     query or the language changed (tracker/versions.py): never stale. The audit row is
     written on every request, with the clients shown."""
-    from django.template.loader import render_to_string
     from django.utils.safestring import mark_safe
 
     from tracker import fragments, versions
@@ -129,14 +128,13 @@ def client_detail(request, client_id):
         chosen,
     )
 
-    def draw() -> str:  # on a miss only (`fragments.page_part`, with the context made lazily)
-        context = _first_view(client, viewer=request.user, chosen=chosen, today=today)
-        return render_to_string(
-            "tracker/pt_client.html#body",
-            {**context, "csrf_token": fragments.CSRF_PLACEHOLDER, "one_time_placeholder": True},
-        )
-
-    body = fragments.per_request(fragments.cached("pt-client", inputs, draw), request)
+    body = fragments.page_part(
+        request,
+        "pt-client",
+        inputs,
+        "tracker/pt_client.html#body",
+        lambda: _first_view(client, viewer=request.user, chosen=chosen, today=today),
+    )
     return render(request, "tracker/pt_client.html", {"client": client, "body": body})
 
 
