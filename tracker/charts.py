@@ -2,16 +2,12 @@
 built here as one string (a few thousand template nodes otherwise), cached under a digest of
 everything it is drawn from."""
 
-import logging
 from dataclasses import dataclass, field
 
-from django.core.cache import cache as shared_cache
 from django.utils.formats import number_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
-
-logger = logging.getLogger(__name__)
 
 # The SVG scales with the page, and its text with it: a 400-unit-wide chart is about as wide as
 # a phone's column (some 366 px at 390 px), so the 13-unit text of app.css shows at about 12 px
@@ -20,9 +16,6 @@ WIDTH, HEIGHT = 400, 240
 LEFT, RIGHT, TOP, BOTTOM = 40, 12, 22, 46
 # Week labels at most this often (fewer, so they never run into each other on a phone).
 MAX_X_LABELS = 8
-# A drawn SVG is kept this long (its key changes with anything it shows, so it is never stale;
-# a day bounds what the cache holds for charts whose data has moved on).
-SVG_CACHE_SECONDS = 24 * 3600
 
 
 def _number(value: float) -> str:
@@ -192,20 +185,12 @@ class Chart:
     def svg(self) -> SafeString:
         """The `<svg>` element: from the cache when these exact inputs were drawn before (in
         any process), else drawn now and kept. A cache that fails only costs the drawing."""
+        from .fragments import kept_under
+
         key = self.cache_key()
         if self._drawn is not None and self._drawn[0] == key:
             return mark_safe(self._drawn[1])  # noqa: S308  (built by `draw`)
-        try:
-            markup = shared_cache.get(key)
-        except Exception:  # a cache that is down must not break the page
-            logger.warning("chart cache unavailable", exc_info=True)
-            markup = None
-        if markup is None:
-            markup = str(self.draw())
-            try:
-                shared_cache.set(key, markup, SVG_CACHE_SECONDS)
-            except Exception:
-                logger.warning("chart cache unavailable", exc_info=True)
+        markup = kept_under(key, lambda: str(self.draw()))
         self._drawn = (key, markup)
         return mark_safe(markup)  # noqa: S308  (built by `draw`, every text escaped)
 
@@ -281,20 +266,11 @@ class Chart:
 def draw_all(charts: list[Chart]) -> list[Chart]:
     """Fetch the SVGs of a page's charts in one cache round trip (`svg` then finds them);
     those missing are drawn and kept together. Returns `charts`."""
+    from .fragments import kept_all
+
     wanted = {c.cache_key(): c for c in charts if not c.empty}
-    if not wanted:
-        return charts
-    try:
-        found = shared_cache.get_many(list(wanted))
-    except Exception:  # a cache that is down must not break the page
-        logger.warning("chart cache unavailable", exc_info=True)
-        return charts  # each chart is drawn when shown
-    drawn = {key: str(chart.draw()) for key, chart in wanted.items() if key not in found}
-    for key, chart in wanted.items():
-        chart._drawn = (key, found[key] if key in found else drawn[key])
-    if drawn:
-        try:
-            shared_cache.set_many(drawn, SVG_CACHE_SECONDS)
-        except Exception:
-            logger.warning("chart cache unavailable", exc_info=True)
+    if wanted:
+        found = kept_all({k: (lambda c=c: str(c.draw())) for k, c in wanted.items()})
+        for k, chart in wanted.items():
+            chart._drawn = (k, found[k])
     return charts

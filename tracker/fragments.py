@@ -147,7 +147,11 @@ def per_request(markup: str, request) -> SafeString:
 def kept(name: str, inputs, compute: Callable[[], object]):
     """Like `cached`, for any picklable value (a drawn body with what else the view needs of
     it, say): from the cache when these inputs were computed before, else `compute()`d now."""
-    value_key = key(name, inputs)
+    return kept_under(key(name, inputs), compute)
+
+
+def kept_under(value_key: str, compute: Callable[[], object]):
+    """The value under `value_key` (made by `key`), else `compute()`d now and kept."""
     try:
         value = cache.get(value_key)
     except Exception:  # a cache that is down must not break the page
@@ -160,3 +164,20 @@ def kept(name: str, inputs, compute: Callable[[], object]):
         except Exception:
             logger.warning("fragment cache unavailable", exc_info=True)
     return value
+
+
+def kept_all(computes: dict[str, Callable[[], object]]) -> dict:
+    """{key: value} for several keys (made by `key`) in one cache round trip: those missing
+    are computed now and kept together. A cache that is down costs only the computing."""
+    try:
+        found = cache.get_many(list(computes))
+    except Exception:  # a cache that is down must not break the page
+        logger.warning("fragment cache unavailable", exc_info=True)
+        return {k: compute() for k, compute in computes.items()}
+    made = {k: compute() for k, compute in computes.items() if k not in found}
+    if made:
+        try:
+            cache.set_many(made, CACHE_SECONDS)
+        except Exception:
+            logger.warning("fragment cache unavailable", exc_info=True)
+    return {**found, **made}

@@ -681,11 +681,10 @@ class CacheSpy:
 def cache_spy(monkeypatch):
     from django.core.cache import cache
 
-    from tracker import charts, fragments
+    from tracker import fragments
 
     spy = CacheSpy(cache)
-    monkeypatch.setattr(charts, "shared_cache", spy)
-    monkeypatch.setattr(fragments, "cache", spy)
+    monkeypatch.setattr(fragments, "cache", spy)  # the charts' too
     return spy
 
 
