@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.utils.dates import WEEKDAYS
 from django.utils.text import format_lazy
@@ -163,6 +165,30 @@ RPE_CHOICES = [("", "—")] + [
 ]
 
 
+def _line_fields(label="") -> dict:
+    """The fields of one line of her checklist: done, sets and load."""
+    return {
+        "done": forms.BooleanField(label=label, required=False),
+        "sets": forms.IntegerField(
+            label=_("Sets done"),
+            min_value=0,
+            max_value=20,
+            required=False,
+            error_messages={"min_value": ERR_SETS, "max_value": ERR_SETS},
+        ),
+        "load": forms.CharField(
+            label=_("Load used"), max_length=80, required=False, validators=[single_line]
+        ),
+    }
+
+
+@functools.cache
+def _shared_line_fields() -> dict:
+    """One set of `_line_fields` that cleans every line of a posted log (a field that only
+    cleans holds no state)."""
+    return _line_fields()
+
+
 class SessionLogForm(forms.Form):
     status = forms.ChoiceField(
         label=_("How did it go?"), choices=SessionLog.Status.choices, widget=forms.RadioSelect
@@ -214,27 +240,35 @@ class SessionLogForm(forms.Form):
 
     def __init__(self, *args, prescriptions=(), prescription_ids=None, **kwargs):
         """`prescriptions`: her session's checklist as she reads it
-        (`selectors.session_checklist`), to draw the form. `prescription_ids`: only its lines'
-        ids (`selectors.session_checklist_ids`), enough to check and save a posted log; a form
-        made so is never drawn (`checklist` is empty)."""
+        (`selectors.session_checklist`), to draw the form: three fields a line. Or
+        `prescription_ids`: only its lines' ids (`selectors.session_checklist_ids`), enough to
+        check and save a posted log. A form made so is never drawn (`checklist` is empty): its
+        lines are cleaned in `clean` by one shared set of the same fields (a refused log's form
+        is made again with her checklist, to show each error by its line)."""
         super().__init__(*args, **kwargs)
         self.prescriptions = list(prescriptions)
         names = {rx.pk: rx.exercise.name for rx in self.prescriptions}
         self.prescription_ids = list(names if prescription_ids is None else prescription_ids)
-        for pk in self.prescription_ids:
-            self.fields[f"rx_{pk}_done"] = forms.BooleanField(
-                label=names.get(pk, ""), required=False
-            )
-            self.fields[f"rx_{pk}_sets"] = forms.IntegerField(
-                label=_("Sets done"),
-                min_value=0,
-                max_value=20,
-                required=False,
-                error_messages={"min_value": ERR_SETS, "max_value": ERR_SETS},
-            )
-            self.fields[f"rx_{pk}_load"] = forms.CharField(
-                label=_("Load used"), max_length=80, required=False, validators=[single_line]
-            )
+        self.drawn = prescription_ids is None
+        if self.drawn:
+            for pk in self.prescription_ids:
+                for part, line_field in _line_fields(label=names[pk]).items():
+                    self.fields[f"rx_{pk}_{part}"] = line_field
+
+    def clean(self):
+        data = super().clean()
+        if not self.drawn:
+            for pk in self.prescription_ids:
+                for part, line_field in _shared_line_fields().items():
+                    name = f"rx_{pk}_{part}"
+                    value = line_field.widget.value_from_datadict(
+                        self.data, self.files, self.add_prefix(name)
+                    )
+                    try:
+                        data[name] = line_field.clean(value)
+                    except forms.ValidationError as error:
+                        self.add_error(None, error)
+        return data
 
     def checklist(self):
         """(prescription, done field, sets field, load field) for the template."""

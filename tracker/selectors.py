@@ -1,5 +1,6 @@
 """Reads for the client's pregnancy, screening and schedule; access helpers raise 404."""
 
+import functools
 import zoneinfo
 from datetime import date, datetime, timedelta
 
@@ -103,17 +104,11 @@ def sessions_of(client) -> QuerySet[ScheduledSession]:
     )
 
 
-def session_for_client(*, client, session_id, shown: bool = True) -> ScheduledSession:
-    """The client's own session, or 404 (another client's id is not told apart from none).
-    With its log; `shown`: with its template and phase too, for a page that shows them (a
-    posted log needs neither)."""
-    sessions = (
-        sessions_of(client)
-        if shown
-        else ScheduledSession.objects.filter(client=client).select_related("log")
-    )
+def session_for_client(*, client, session_id) -> ScheduledSession:
+    """The client's own session, with its template, phase and log, or 404 (another client's
+    id is not told apart from none)."""
     try:
-        return sessions.get(pk=session_id)
+        return sessions_of(client).get(pk=session_id)
     except (ScheduledSession.DoesNotExist, ValueError, TypeError):
         raise Http404(gettext("No such session.")) from None
 
@@ -244,15 +239,28 @@ def session_checklist(session: ScheduledSession) -> list:
     return prescriptions
 
 
-def session_checklist_ids(session: ScheduledSession) -> list[int]:
-    """The ids of `session_checklist`'s lines, in its order (one query, no model instances):
-    what a posted log is checked against. A swap changes the exercise a line shows, never the
-    line, so her PT's swaps are not read."""
-    return list(
-        Prescription.objects.filter(block__template_id=session.template_id)
-        .order_by("block__order", "block_id", "order", "pk")
-        .values_list("pk", flat=True)
-    )
+@functools.cache
+def _checklist_ids():
+    """A session's template id and its checklist's ids, one row a line (a template with no
+    line gives one row, with no id), in `session_checklist`'s order: a queryset built once
+    per process (narrowing it clones a resolved query), never evaluated itself."""
+    return ScheduledSession.objects.order_by(
+        "template__blocks__order",
+        "template__blocks__id",
+        "template__blocks__prescriptions__order",
+        "template__blocks__prescriptions__id",
+    ).values_list("template_id", "template__blocks__prescriptions__id")
+
+
+def session_checklist_ids(*, client, session_id) -> tuple[int | None, list[int]]:
+    """Her session's template id and the ids of `session_checklist`'s lines, in its order:
+    what a posted log is checked against, in one query that reads neither the session nor
+    the lines as objects. A swap changes the exercise a line shows, never the line, so her
+    PT's swaps are not read. Http404: not her session."""
+    rows = list(_checklist_ids().filter(pk=session_id, client=client))
+    if not rows:
+        raise Http404(gettext("No such session."))
+    return rows[0][0], [pk for _, pk in rows if pk is not None]
 
 
 def _swap_in(rx, replacement, week: int) -> None:

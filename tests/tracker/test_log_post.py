@@ -16,10 +16,11 @@ from tracker.selectors import local_today, session_checklist
 
 pytestmark = [pytest.mark.django_db, pin()]
 
-# Her session and account; the session, its checklist's ids; in the transaction (a savepoint
-# here: two statements) her enrolment, the session locked with its log, her state, the log and
-# all its lines.
-LOG_QUERIES = 11
+# Her session and account; her checklist's ids (which finds her session too); in the
+# transaction (a savepoint here: two statements) the session locked with its log, her state,
+# the log and all its lines. Her enrolment and first day are not read for a log dated on or
+# after the session's day.
+LOG_QUERIES = 9
 
 
 def enrolled(lines_per_block: int):

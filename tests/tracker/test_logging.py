@@ -748,7 +748,7 @@ def test_one_session_sent_twice_at_once_is_logged_once(setup, monkeypatch):
 
     if on_postgresql.args[0]:
         pytest.skip(on_postgresql.kwargs["reason"])
-    meet_before(monkeypatch, logs, "_enrolment_for_logging")
+    meet_before(monkeypatch, logs, "_locked_session")
     session = setup["past"][0]
     tabs = [logged_in(setup["client"]), logged_in(setup["client"])]
 

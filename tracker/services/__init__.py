@@ -50,6 +50,7 @@ from .logs import (
     ExerciseInput,
     LogInput,
     session_log_record,
+    session_log_submit,
     session_log_update,
     session_log_withdraw,
 )

@@ -21,7 +21,7 @@ from ..models import (
     SessionLog,
     SessionLogRevision,
 )
-from ..safety import active_clients_q
+from ..safety import active_clients
 from ..schedule import same_week
 from .safety import hold_open
 
@@ -151,14 +151,22 @@ def _enrolment_for_logging(client) -> Enrolment:
     return enrolment
 
 
-def _check(data: LogInput, *, enrolment, today, session) -> None:
-    # `program_start` is never after the day she enrolled: it is read only for a log dated
-    # before that day (for any other, the day she enrolled answers the same).
-    enrolled = enrolment.created_at.date()
+def _check(data: LogInput, *, client, today, session) -> None:
+    """Refuse a log with anything wrong (`log_problems`). Her first day is read only for a
+    log dated before her session's day: her program starts on or before any of its sessions,
+    so a later date is never too early. An extra log needs her enrolment (she may not log
+    before she enrols)."""
+    if session is not None and data.performed_on >= session.date:
+        start = session.date
+    else:
+        enrolment = session.enrolment if session is not None else _enrolment_for_logging(client)
+        # `program_start` is never after the day she enrolled: read only for a day before.
+        enrolled = enrolment.created_at.date()
+        start = enrolled if data.performed_on >= enrolled else program_start(enrolment)
     problems = log_problems(
         data,
         today=today,
-        start=enrolled if data.performed_on >= enrolled else program_start(enrolment),
+        start=start,
         scheduled=session is not None,
         planned=session.date if session is not None else None,
     )
@@ -232,7 +240,7 @@ def _save_exercises(
         ExerciseLog.objects.filter(log=log).delete()
     ExerciseLog.objects.bulk_create(
         ExerciseLog(
-            log=log,
+            log_id=log.pk,
             prescription_id=row.prescription_id,
             done=row.done,
             sets_done=row.sets_done,
@@ -262,13 +270,22 @@ def _hold_for_new_signs(log: SessionLog, before: set[str], by):
 def _flag_if_not_active(log: SessionLog) -> None:
     """A log made while her program is not active is kept and flagged for her PT (SAFETY.md
     section 1). Her state as `safety.state_of` derives it, asked in one query: the same rule
-    in SQL (`safety.active_clients_q`)."""
-    from users.models import User
-
+    in SQL (`safety.active_clients`)."""
     if log.flagged:
         return
-    if not User.objects.filter(pk=log.client_id).filter(active_clients_q()).exists():
+    if not active_clients().filter(pk=log.client_id).exists():
         log.flagged = True
+
+
+def _locked_session(client, session_id) -> ScheduledSession:
+    """Her session, locked, with its log (one query; her state is a query of its own: folded
+    in, its subqueries cost more to build than a second query). ScheduledSession.DoesNotExist:
+    not hers, or none."""
+    return (
+        ScheduledSession.objects.select_for_update(of=("self",))
+        .select_related("log")
+        .get(pk=session_id, client=client)
+    )
 
 
 def _full_clean(log: SessionLog) -> None:
@@ -292,15 +309,33 @@ def session_log_record(
     """Log a scheduled session (one log each) or an unscheduled extra one. `lines`: (its
     template's id, the ids of that template's prescriptions) when the caller has read its
     checklist already (the web form), so they are not read again."""
-    enrolment = _enrolment_for_logging(client)
+    if session is None:
+        return _record(client, None, data, today=today, lines=lines)
+    return _record(client, _locked_session(client, session.pk), data, today=today, lines=lines)
+
+
+@transaction.atomic
+def session_log_submit(
+    *,
+    client,
+    session_id: int,
+    data: LogInput,
+    today: dt.date,
+    lines: tuple[int, set[int]] | None = None,
+) -> tuple[SessionLog, bool]:
+    """The log form's save: her session's log, recorded, or updated when it has one (decided
+    under the session's lock, so two tabs never both record). (log, created).
+    ScheduledSession.DoesNotExist: not her session."""
+    session = _locked_session(client, session_id)
+    if hasattr(session, "log"):
+        return session_log_update(log=session.log, data=data, by=client, today=today), False
+    return _record(client, session, data, today=today, lines=lines), True
+
+
+def _record(client, session, data: LogInput, *, today, lines) -> SessionLog:
+    """`session`: locked by `_locked_session` (a log saved meanwhile by another submission
+    still fails on the one-log-a-session constraint, below), or None for an extra one."""
     if session is not None:
-        # Locked, and its log read with it (a log saved meanwhile by another submission
-        # still fails on the one-log-a-session constraint, below).
-        session = (
-            ScheduledSession.objects.select_for_update(of=("self",))
-            .select_related("log")
-            .get(pk=session.pk, client=client)
-        )
         # A session her pause cancelled may still be logged (data is never refused for
         # being inconvenient; it is flagged); one cancelled by the birth or the end may not.
         if (
@@ -310,7 +345,7 @@ def session_log_record(
             raise ValidationError(ERR_CANCELLED)
         if hasattr(session, "log"):
             raise ValidationError(ERR_ALREADY_LOGGED, code="already_logged")
-    _check(data, enrolment=enrolment, today=today, session=session)
+    _check(data, client=client, today=today, session=session)
     log = SessionLog(client=client, session=session)
     _apply(log, data)
     _flag_if_not_active(log)
@@ -365,8 +400,7 @@ def session_log_update(
     )
     now = now or timezone.now()
     _check_correctable(log, now)
-    enrolment = _enrolment_for_logging(log.client)
-    _check(data, enrolment=enrolment, today=today, session=log.session)
+    _check(data, client=log.client, today=today, session=log.session)
     SessionLogRevision.objects.create(
         log=log, snapshot=log_snapshot(log), edited_by=by, edited_at=now
     )

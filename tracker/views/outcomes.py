@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -20,7 +20,7 @@ from tracker.forms import (
     DeleteAccountForm,
     SessionLogForm,
 )
-from tracker.models import OdiSection, SafetyItem
+from tracker.models import OdiSection, SafetyItem, ScheduledSession
 from tracker.reports import export_csv as export_csv_text
 from tracker.reports import safety_rows
 from tracker.scoring import odi_plain, triage_messages, vas_plain
@@ -91,47 +91,42 @@ def _after_log(request, log, created: bool):
 def session_log(request, session_id):
     """Log a scheduled session, or edit its log if there is one."""
     client = request.user
-    # A POST reads the session without its template and phase: only the form's page, drawn
-    # again when the log is refused, shows its template (read then).
-    session = selectors.session_for_client(
-        client=client, session_id=session_id, shown=request.method != "POST"
-    )
-    existing = getattr(session, "log", None) if selectors._has_log_cached(session) else None
     today = selectors.local_today(client)
+    refused = None  # why the service refused a valid form
+    if request.method == "POST":
+        # Checked against her checklist's ids (one query, which also finds her session) and
+        # saved by the service, which reads the session once, locked, and records a log or
+        # updates the one it has. The session and its lines as she reads them are read only
+        # if the form is drawn again.
+        template_id, ids = selectors.session_checklist_ids(client=client, session_id=session_id)
+        form = SessionLogForm(request.POST, prescription_ids=ids)
+        if form.is_valid():
+            try:
+                log, created = services.session_log_submit(
+                    client=client,
+                    session_id=session_id,
+                    data=form.to_input(),
+                    today=today,
+                    lines=(template_id, set(ids)),
+                )
+            except ValidationError as exc:
+                refused = exc
+            except ScheduledSession.DoesNotExist:
+                raise Http404(_("No such session.")) from None
+            else:
+                return _after_log(request, log, created=created)
+    session = selectors.session_for_client(client=client, session_id=session_id)
+    existing = getattr(session, "log", None) if selectors._has_log_cached(session) else None
     if existing is not None:
         initial = SessionLogForm.initial_from(existing)
     else:
         initial = {"status": "completed", "performed_on": min(session.date, today), "minutes": 60}
-    locked = selectors.correction_refusal(existing) if existing is not None else None
-    refused = None  # why the service refused a valid form
-    if request.method == "POST" and not locked:
-        # Checked and saved against her checklist's ids (one query); the lines as she reads
-        # them (exercises, her PT's swaps) are read only if the form is drawn again.
-        ids = selectors.session_checklist_ids(session)
-        form = SessionLogForm(request.POST, initial=initial, prescription_ids=ids)
-        if form.is_valid():
-            try:
-                if existing is None:
-                    log = services.session_log_record(
-                        client=client,
-                        session=session,
-                        data=form.to_input(),
-                        today=today,
-                        lines=(session.template_id, set(ids)),
-                    )
-                else:
-                    log = services.session_log_update(
-                        log=existing, data=form.to_input(), by=client, today=today
-                    )
-            except ValidationError as exc:
-                refused = exc
-            else:
-                return _after_log(request, log, created=existing is None)
     form = SessionLogForm(
         request.POST or None, initial=initial, prescriptions=_prescriptions(session)
     )
     if request.method == "POST":
         form.is_valid()
+        locked = selectors.correction_refusal(existing) if existing is not None else None
         if locked:
             form.add_error(None, locked)
         elif refused is not None:
