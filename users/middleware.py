@@ -1,7 +1,8 @@
+import functools
 import zoneinfo
 
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from .selectors import consent_missing, must_set_up_second_factor
@@ -72,6 +73,12 @@ class RequireConsentMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    @classmethod
+    @functools.cache
+    def allowed_paths(cls, prefix: str) -> frozenset:
+        """`allowed_names`' paths under a URL prefix (the same for every request of a site)."""
+        return frozenset(reverse(name) for name in cls.allowed_names)
+
     def __call__(self, request):
         from urllib.parse import urlencode
 
@@ -82,7 +89,7 @@ class RequireConsentMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(self.allowed_prefixes)
-            and request.path not in {reverse(name) for name in self.allowed_names}
+            and request.path not in self.allowed_paths(get_script_prefix())
         ):
             current = [user.pk, settings.PRENAFIT_PRIVACY_NOTICE_VERSION]
             if request.session.get(CONSENT_SESSION_KEY) != current:

@@ -92,13 +92,16 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHEC
 # Development SQLite: a write waits for the lock (up to `timeout` seconds) instead of failing
 # with "database is locked"; IMMEDIATE takes the write lock when a transaction begins, so two
 # transactions never both read and then both try to write (which SQLite refuses at once).
-# Write-ahead logging: a commit writes and syncs the log once instead of a rollback journal
-# and the database (as durable, with the default synchronous=FULL), and readers never wait
-# for a writer.
+# Write-ahead logging: a commit appends to the log instead of writing a rollback journal and
+# the database, and readers never wait for a writer. synchronous=NORMAL, SQLite's advice for
+# WAL: the log is synced at each checkpoint, not at each commit (0.7 ms of a 6 ms log POST
+# here). The database is never corrupted, and a crash of the app loses nothing; a power cut
+# or an OS crash may roll back the last commits. PostgreSQL, production's database, keeps
+# synchronous_commit on.
 SQLITE_OPTIONS = {
     "timeout": 20,
     "transaction_mode": "IMMEDIATE",
-    "init_command": "PRAGMA journal_mode=WAL",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
@@ -283,6 +286,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
+    # Sessions read from Redis, written through to the database: one query fewer a page. Only
+    # with a cache every process shares: with a per-process one, a session ended in one
+    # process (log-out, account deletion) would live on in another's copy.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

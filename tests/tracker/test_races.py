@@ -260,13 +260,18 @@ def test_development_sqlite_waits_for_the_lock(tmp_path, immediate):
     assert SQLITE_OPTIONS == {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     }
     options = dict(SQLITE_OPTIONS) if immediate else {"timeout": SQLITE_OPTIONS["timeout"]}
     path = tmp_path / "dev.sqlite3"
     setup = _sqlite(path, options)
     with setup.cursor() as cursor:
         cursor.execute("CREATE TABLE visit (n integer)")
+        if immediate:  # write-ahead log, synced at checkpoints (SQLite's advice for WAL)
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 1  # NORMAL
     setup.close()
     barrier = threading.Barrier(2)
 
