@@ -246,6 +246,10 @@ def server_settings() -> dict:
             out["server_version"] = cursor.fetchone()[0]
             cursor.execute("PRAGMA journal_mode")
             out["journal_mode"] = cursor.fetchone()[0]
+            cursor.execute("PRAGMA synchronous")
+            out["synchronous"] = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
+                cursor.fetchone()[0], "?"
+            )
         else:
             out["server_version"] = ".".join(map(str, connection.get_database_version()))
     return out

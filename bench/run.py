@@ -634,7 +634,10 @@ def server_text(server: dict) -> str:
             f"{server['synchronous_commit']})"
         )
     elif server["engine"] == "sqlite":
-        engine = f"SQLite {server['server_version']} (journal_mode {server['journal_mode']})"
+        engine = (
+            f"SQLite {server['server_version']} (journal_mode {server['journal_mode']}, "
+            f"synchronous {server.get('synchronous', '?')})"
+        )
     else:
         engine = f"{server['engine']} {server['server_version']}"
     cache = server["cache_backend"].rsplit(".", 1)[-1]
