@@ -118,3 +118,51 @@ def test_a_log_for_a_session_logged_meanwhile_is_refused_and_nothing_is_saved_tw
             today=session.date,
         )
     assert SessionLog.objects.filter(session=session).count() == 1
+
+
+def test_a_bad_value_on_a_line_is_refused_and_shown_by_that_line(client, time_machine):
+    """A posted log's lines are checked by the form's own line fields: a number of sets out of
+    range or a load with a line break is refused, nothing is saved, and the form drawn again
+    says so by the line, with what she typed."""
+    her, _pt, session = enrolled(2)
+    time_machine.move_to(f"{session.date.isoformat()}T19:00:00+01:00", tick=False)
+    first, second = session_checklist(session)[:2]
+    client.force_login(her)
+    data = log_form(
+        session,
+        **{f"rx_{first.pk}_done": "on", f"rx_{first.pk}_sets": "25"},
+        **{f"rx_{second.pk}_load": "2 kg\nand more"},
+    )
+
+    response = post(client, session, data)
+
+    page = response.content.decode()
+    assert response.status_code == 200 and not SessionLog.objects.exists()
+    assert "Enter a number of sets from 0 to 20." in page
+    assert 'value="25"' in page
+    assert page.count('class="invalid-feedback') >= 2  # one by each line's field
+
+
+def test_a_post_to_a_logged_session_updates_its_log_and_keeps_the_earlier_one(client, time_machine):
+    """The form's save decides under the session's lock: a session logged already (say in
+    another tab) has its log updated, with the earlier version kept, never a second log."""
+    her, _pt, session = enrolled(1)
+    time_machine.move_to(f"{session.date.isoformat()}T19:00:00+01:00", tick=False)
+    client.force_login(her)
+    assert post(client, session, log_form(session, minutes="30")).status_code == 302
+
+    response = post(client, session, log_form(session, minutes="50"))
+
+    assert response.status_code == 302
+    log = SessionLog.objects.get(session=session)
+    assert log.minutes == 50 and log.revisions.count() == 1
+    assert "Log updated." in [str(m) for m in response.wsgi_request._messages]
+
+
+def test_a_post_for_another_clients_session_is_not_found(client, time_machine):
+    her, _pt, session = enrolled(1)
+    time_machine.move_to(f"{session.date.isoformat()}T19:00:00+01:00", tick=False)
+    client.force_login(ClientFactory())
+
+    assert post(client, session, log_form(session)).status_code == 404
+    assert not SessionLog.objects.exists()
